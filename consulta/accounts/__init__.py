@@ -1,0 +1,11 @@
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
+
+from consulta.accounts import models, views  # noqa: E402,F401  (models and routes register on import)
+
+
+def init_app(app):
+    from consulta.extensions import login_manager
+
+    login_manager.user_loader(models.load_user)

@@ -1,0 +1,152 @@
+"""Shared fixtures: one app and one schema (built from the migrations) for the whole run, each
+test inside a transaction that is rolled back; committed-data databases for the tests that need them.
+
+DATABASE_URL points the suite at PostgreSQL; without it a temporary SQLite file is used.
+With CI=true, a test that would skip for want of a browser, PostgreSQL or Redis fails instead.
+"""
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+import config
+from consulta import create_app
+from consulta.core import clock as core_clock
+from consulta.extensions import db as _db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail(reason: str):
+    """Skip locally; in CI, where everything is installed, a missing piece is a failure."""
+    if IN_CI:
+        pytest.fail(f"CI must not skip: {reason}")
+    pytest.skip(reason)
+
+
+def reset_schema(engine):
+    """Empty a database completely, so that the migrations build it from zero."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        _db.metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    path = Path(tempfile.mkdtemp(prefix="consulta-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def database_url(workdir: Path, name: str) -> str:
+    if os.environ.get("DATABASE_URL"):
+        return config._database_url()
+    return f"sqlite:///{workdir / (name + '.db')}"
+
+
+@pytest.fixture(scope="session")
+def app(workdir):
+    application = create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(workdir, "suite"),
+                             UPLOAD_DIR=str(workdir / "uploads"))
+    with application.app_context():
+        reset_schema(_db.engine)
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside a transaction rolled back after the test (commits become savepoints)."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """The database with real commits, emptied of rows afterwards: for concurrency tests."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    def login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return login
+
+
+class Clock:
+    """Sets consulta's clock for one test; `at(...)` takes an aware datetime or UTC fields."""
+
+    def at(self, *args, **kwargs):
+        instant = args[0] if args and isinstance(args[0], datetime) else datetime(*args, **kwargs, tzinfo=UTC)
+        core_clock.set_now(instant)
+        return instant
+
+
+@pytest.fixture
+def clock():
+    yield Clock()
+    core_clock.set_now(None)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counted:` … `counted.n` statements ran inside the block."""
+
+    class Counter:
+        n = 0
+        statements: list
+
+    @contextmanager
+    def counting():
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.n += 1
+            counter.statements.append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
