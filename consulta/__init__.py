@@ -61,13 +61,24 @@ def _configure_rate_limit_storage(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: write-ahead log (readers never wait for the writer), enforced foreign keys."""
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
+    """SQLite: write-ahead log (readers never wait for the writer), enforced foreign keys, and
+    transactions begun by SQLAlchemy rather than by the driver, so that savepoints work."""
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 import config
 from consulta import create_app
@@ -72,7 +74,11 @@ def db(app):
         connection = _db.engine.connect()
         transaction = connection.begin()
         original = _db.session
-        _db.session = _db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own picks the engine, ignoring `bind`.
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", query_cls=_db.Query),
+            scopefunc=_app_ctx_id,
+        )
         try:
             yield _db
         finally:
