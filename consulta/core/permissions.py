@@ -11,13 +11,17 @@ from flask_login import current_user
 from consulta.core.errors import PermissionDenied
 
 _rules = {}
+# Actions a suspended person may still take (reading their own data, appealing).
+_open_to_suspended = set()
 
 
-def rule(action: str):
+def rule(action: str, *, allow_suspended: bool = False):
     def register(function):
         if action in _rules:
             raise RuntimeError(f"A rule for {action!r} is already registered.")
         _rules[action] = function
+        if allow_suspended:
+            _open_to_suspended.add(action)
         return function
 
     return register
@@ -27,7 +31,8 @@ def can(user, action: str, obj=None) -> bool:
     check = _rules.get(action)
     if check is None or user is None:
         return False
-    if getattr(user, "is_authenticated", False) and not getattr(user, "is_active", True):
+    suspended = getattr(user, "is_authenticated", False) and not getattr(user, "is_active", True)
+    if suspended and action not in _open_to_suspended:
         return False
     return bool(check(user, obj))
 
