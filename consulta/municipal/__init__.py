@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("municipal", __name__, url_prefix="/municipios")
