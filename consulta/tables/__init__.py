@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("tables", __name__, url_prefix="/mesas")
