@@ -96,12 +96,26 @@ class RoleGrant(TimestampMixin, db.Model):
     )
 
 
+class FollowState(enum.Enum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
 class Follow(db.Model):
-    """A person who asked to be emailed when a jurisdiction's phases open."""
+    """A person who asked to be emailed when a jurisdiction's phases open.
+
+    Unfollowing ends the row rather than deleting it; following again revives the same row.
+    """
+
+    TRANSITIONS = {None: {FollowState.ACTIVE}, FollowState.ACTIVE: {FollowState.ENDED},
+                   FollowState.ENDED: {FollowState.ACTIVE}}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    state: Mapped[FollowState | None]
+
+    user = relationship("User")
 
     __table_args__ = (UniqueConstraint("user_id", "jurisdiction_id"),)
