@@ -82,7 +82,8 @@ class DeliveryReport:
     skipped: int = 0
 
 
-def _claim(email_id: int, at: datetime) -> bool:
+def _claim(email_id: int, at: datetime) -> str | None:
+    """Take a due row for this sender (and count the attempt); the token proves the claim later."""
     token = uuid.uuid4().hex
     claimed = db.session.execute(
         update(OutboxEmail)
@@ -93,14 +94,27 @@ def _claim(email_id: int, at: datetime) -> bool:
                 (OutboxEmail.status == DeliveryStatus.SENDING) & (OutboxEmail.claimed_at < at - STALE_CLAIM),
             ),
         )
-        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=at)
+        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=at,
+                attempts=OutboxEmail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return claimed == 1
+    return token if claimed == 1 else None
 
 
-def _send(email: OutboxEmail) -> None:
+def _record_outcome(email_id: int, token: str, **values) -> None:
+    """Write the outcome of a claimed row, only while this sender's claim still holds."""
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.claim_token == token)
+        .values(claim_token=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _send(email) -> None:
+    """Deliver one message (a row with recipient, subject, body_text and body_html)."""
     if not current_app.config.get("MAIL_SERVER"):
         # Development: print the message, links included, so the newcomer can click them.
         click.echo(f"\n--- email to {email.recipient}: {email.subject}\n{email.body_text}\n--- end of email\n")
@@ -129,32 +143,36 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
         .order_by(OutboxEmail.id).limit(limit)
     ).all()
     db.session.commit()
+    # Each write below is the first statement of its own transaction, and no transaction stays open
+    # while a message is sent: on SQLite a transaction that reads and then writes fails at once
+    # ("database is locked") when another sender wrote in between, whatever the busy timeout.
     for email_id in due:
-        if not _claim(email_id, now):
+        token = _claim(email_id, now)
+        if token is None:
             report.skipped += 1
             continue
-        email = db.session.get(OutboxEmail, email_id)
-        email.attempts += 1
+        email = db.session.execute(
+            select(OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.subject, OutboxEmail.body_text,
+                   OutboxEmail.body_html, OutboxEmail.attempts)
+            .where(OutboxEmail.id == email_id)
+        ).one()
+        db.session.commit()
         try:
             _send(email)
         except Exception as error:  # any transport failure is retried, never lost
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            last_error = f"{type(error).__name__}: {error}"[:2000]
             if email.attempts >= max_attempts:
-                email.status = DeliveryStatus.FAILED
+                _record_outcome(email_id, token, status=DeliveryStatus.FAILED, last_error=last_error)
                 report.failed += 1
-                log.error("email %s failed for good after %s attempts: %s", email.id, email.attempts, error)
+                log.error("email %s failed for good after %s attempts: %s", email_id, email.attempts, error)
             else:
-                email.status = DeliveryStatus.PENDING
-                email.next_attempt_at = clock.now() + backoff(email.attempts)
+                _record_outcome(email_id, token, status=DeliveryStatus.PENDING, last_error=last_error,
+                                next_attempt_at=clock.now() + backoff(email.attempts))
                 report.retrying += 1
-                log.warning("email %s failed (attempt %s), retrying: %s", email.id, email.attempts, error)
+                log.warning("email %s failed (attempt %s), retrying: %s", email_id, email.attempts, error)
         else:
-            email.status = DeliveryStatus.SENT
-            email.sent_at = clock.now()
-            email.last_error = None
+            _record_outcome(email_id, token, status=DeliveryStatus.SENT, sent_at=clock.now(), last_error=None)
             report.sent += 1
-        email.claim_token = None
-        db.session.commit()
     return report
 
 

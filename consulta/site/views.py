@@ -37,5 +37,8 @@ def testing_clock():
     if not current_app.config.get("TESTING_HOOKS"):
         abort(404)
     value = (request.get_json(silent=True) or {}).get("now")
-    clock.set_now(datetime.fromisoformat(value) if value else None)
+    try:
+        clock.set_now(datetime.fromisoformat(value) if value else None)
+    except (TypeError, ValueError):  # not an ISO instant, or one without its offset
+        abort(400)
     return jsonify(now=clock.now().isoformat(), frozen=clock.is_frozen())
