@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, text
@@ -21,6 +22,7 @@ import config
 from consulta import create_app
 from consulta.core import clock as core_clock
 from consulta.extensions import db as _db
+from tests.support import probe
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -57,10 +59,23 @@ def database_url(workdir: Path, name: str) -> str:
     return f"sqlite:///{workdir / (name + '.db')}"
 
 
+def _fresh_request_globals(sender, **extra):
+    """Start every request with an empty `g`, as a real server does.
+
+    A request made while a test holds an app context (the `db` fixture does) reuses that context,
+    and with it `g`: without this, the signed-in user (Flask-Login), the locale (Flask-Babel) and
+    CSRF verdicts of the test's first request would carry over to its later ones.
+    """
+    vars(g._get_current_object()).clear()
+
+
 @pytest.fixture(scope="session")
 def app(workdir):
     application = create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(workdir, "suite"),
                              UPLOAD_DIR=str(workdir / "uploads"))
+    # Test-only pages for the core (forms, permissions, errors); blueprints register before any request.
+    probe.register(application)
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         reset_schema(_db.engine)
         upgrade()

@@ -1,0 +1,1 @@
+"""Test-only helper code: never imported by the application."""
