@@ -82,9 +82,9 @@ def app(workdir):
     return application
 
 
-@pytest.fixture
-def db(app):
-    """The database, inside a transaction rolled back after the test (commits become savepoints)."""
+@contextmanager
+def rolled_back(app):
+    """The database inside one transaction that is rolled back at the end (commits become savepoints)."""
     with app.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
@@ -101,6 +101,13 @@ def db(app):
             _db.session = original
             transaction.rollback()
             connection.close()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside a transaction rolled back after the test."""
+    with rolled_back(app) as database:
+        yield database
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ bp = Blueprint("demo", __name__)
 
 
 def init_app(app):
+    from consulta.demo import base  # noqa: F401  (registers the demo's steps, in order)
     from consulta.demo.cli import demo_command
 
     app.cli.add_command(demo_command)
