@@ -11,6 +11,11 @@ from consulta.core.windows import Window
 from consulta.extensions import db
 
 
+# The dates an action plan's cycle can sensibly take; outside them a typo (year 20188) is likelier.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
 class PhaseKind(enum.Enum):
     """The phases of a cycle, in the order they happen."""
 
@@ -26,6 +31,25 @@ class PhaseKind(enum.Enum):
     def label(self):
         return PHASE_LABELS[self]
 
+    @property
+    def slug(self) -> str:
+        """The phase's name in its admin pages' addresses (Spanish, like every path)."""
+        return PHASE_SLUGS[self]
+
+    @property
+    def order(self) -> int:
+        return list(PhaseKind).index(self)
+
+
+PHASE_SLUGS = {
+    PhaseKind.INTAKE: "recepcion",
+    PhaseKind.TABLES: "mesas",
+    PhaseKind.SYSTEMATISATION: "sistematizacion",
+    PhaseKind.CONSULTATION: "consulta-publica",
+    PhaseKind.MESA_REVIEW: "revision-mesa",
+    PhaseKind.PUBLICATION: "publicacion",
+    PhaseKind.IMPLEMENTATION: "implementacion",
+}
 
 PHASE_LABELS = {
     PhaseKind.INTAKE: _l("Proposal intake"),
@@ -45,7 +69,13 @@ class PhaseState(enum.Enum):
 
 
 PHASE_STATE_LABELS = {"SCHEDULED": _l("Scheduled"), "OPEN": _l("Open"), "CLOSED": _l("Closed"),
-                      "CREATED": _l("Created")}
+                      "CREATED": _l("Created"), "RESCHEDULED": _l("Dates changed"), "UPDATED": _l("Details changed"),
+                      "DUPLICATED": _l("Created as a copy of another cycle")}
+
+# Reasons recorded by the system rather than typed by a person: history keeps the code, pages translate it.
+WINDOW_OPENED = "window opened"
+WINDOW_CLOSED = "window closed"
+SYSTEM_REASON_LABELS = {WINDOW_OPENED: _l("Its window opened."), WINDOW_CLOSED: _l("Its window closed.")}
 
 
 class Cycle(TimestampMixin, db.Model):
@@ -62,6 +92,7 @@ class Cycle(TimestampMixin, db.Model):
     duplicated_from_id: Mapped[int | None] = mapped_column(ForeignKey("cycle.id"))
 
     jurisdiction = relationship("Jurisdiction")
+    duplicated_from: Mapped["Cycle | None"] = relationship(remote_side=[id])
     phases: Mapped[list["Phase"]] = relationship(back_populates="cycle", order_by="Phase.opens_at")
 
     __table_args__ = (
