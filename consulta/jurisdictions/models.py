@@ -69,6 +69,11 @@ class GrantState(enum.Enum):
     REVOKED = "revoked"
 
 
+GRANT_STATE_LABELS = {"ACTIVE": _l("Active"), "REVOKED": _l("Revoked")}
+# The same codes read as events in a grant's history.
+GRANT_EVENT_LABELS = {"ACTIVE": _l("Granted"), "REVOKED": _l("Revoked")}
+
+
 class RoleGrant(TimestampMixin, db.Model):
     """A role held in one jurisdiction. A grant in the national jurisdiction reaches every one."""
 

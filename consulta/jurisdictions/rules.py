@@ -48,3 +48,20 @@ def _read_dashboards(user, obj):
 @rule("report_progress")
 def _report_progress(user, entity):
     return entity is not None and holds(user, Role.REPORTER, entity.jurisdiction, entity=entity)
+
+
+@rule("create_jurisdiction")
+def _create_jurisdiction(user, obj):
+    # New jurisdictions are the national body's business: only a national administrator.
+    return any(held.role == Role.ADMIN and held.national for held in grants_of(user))
+
+
+@rule("manage_users")
+def _manage_users(user, obj):
+    # Finding a person to give a role: any administrator; what they may grant is checked per jurisdiction.
+    return holds(user, Role.ADMIN)
+
+
+@rule("follow_jurisdiction")
+def _follow_jurisdiction(user, jurisdiction):
+    return bool(getattr(user, "is_authenticated", False))
