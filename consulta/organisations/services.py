@@ -120,7 +120,7 @@ def request_representation(user, *, name, sector, identifier=None, website=None,
     if organisation.state == OrganisationState.REJECTED:
         transition(organisation, OrganisationState.PENDING, actor=user, reason="", public=False)
     representation = Representation(user=user, organisation=organisation, role_title=role_title)
-    # SQLAlchemy 2 no longer cascades through the backref: add it, or the flush below skips it.
+    # Added at once: SQLAlchemy 2 does not cascade it into the session through `organisation`.
     db.session.add(representation)
     try:
         with db.session.begin_nested():
