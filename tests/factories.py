@@ -85,3 +85,72 @@ def make_representation(user=None, *, verified=False, **overrides):
 def make_organisation(*, verified=True, **overrides):
     """An organisation with one representative, verified unless told otherwise."""
     return make_representation(verified=verified, **overrides).organisation
+
+
+# --- municipal model ---------------------------------------------------------------------------
+
+def make_adhesion(jurisdiction=None, state=None, **overrides):
+    """A municipality's adhesion walked along the Model's path to `state` (adhered by default),
+    every step recorded in its history."""
+    from consulta.municipal.models import Adhesion, AdhesionState
+
+    path = [AdhesionState.INVITED, AdhesionState.ADHERED, AdhesionState.DIAGNOSING, AdhesionState.WITH_PLAN,
+            AdhesionState.IMPLEMENTING]
+    state = state or AdhesionState.ADHERED
+    steps = [AdhesionState.INVITED, state] if state == AdhesionState.WITHDRAWN else path[:path.index(state) + 1]
+    actor = overrides.pop("actor", None)
+    adhesion = Adhesion(jurisdiction=jurisdiction or make_jurisdiction())
+    for step in steps:
+        if step == AdhesionState.ADHERED:
+            adhesion.mayor_name = overrides.get("mayor_name", "Claudio Castro")
+            adhesion.signed_on = overrides.get("signed_on", date(2019, 6, 3))
+            adhesion.act_number = overrides.get("act_number", unique("Decreto Alcaldicio N° "))
+        transition(adhesion, step, actor=actor)
+    db.session.flush()
+    return adhesion
+
+
+def make_questionnaire(questions=None, *, published=True, title=None):
+    """A questionnaire version; `questions` lists (area, scale_max, weight), one 0–4 question per
+    area by default. Published (and the version in use before it retired) unless told otherwise."""
+    from sqlalchemy import func, select
+
+    from consulta.municipal.models import Area, Question, QuestionnaireVersion, VersionState
+    from consulta.municipal.services import current_version
+
+    number = (db.session.scalar(select(func.max(QuestionnaireVersion.number))) or 0) + 1
+    version = QuestionnaireVersion(number=number, title=title or f"Instrumento {number}")
+    transition(version, VersionState.DRAFT, actor=None)
+    for position, (area, scale_max, weight) in enumerate(questions or [(area, 4, 1) for area in Area], start=1):
+        question = Question(version=version, area=area, position=position, scale_max=scale_max, weight=weight,
+                            text=f"{area.name.title()} {position}: ¿está en marcha?", evidence_prompt="")
+        record_event(question, "CREATED", actor=None)
+    if published:
+        previous = current_version()
+        if previous is not None:
+            transition(previous, VersionState.RETIRED, actor=None)
+            db.session.flush()
+        transition(version, VersionState.PUBLISHED, actor=None)
+    db.session.flush()
+    return version
+
+
+def make_diagnostic(jurisdiction=None, version=None, *, values=None, submitted=False):
+    """A diagnostic; `values` maps each question to its answer (every question answered at the
+    middle of its scale when submitted and not told otherwise)."""
+    from consulta.core import clock
+    from consulta.municipal.models import Answer, Diagnostic, DiagnosticState
+
+    version = version or make_questionnaire()
+    diagnostic = Diagnostic(jurisdiction=jurisdiction or make_adhesion().jurisdiction, version=version)
+    transition(diagnostic, DiagnosticState.DRAFT, actor=None)
+    if values is None:
+        values = {question: question.scale_max // 2 for question in version.questions} if submitted else {}
+    for question, value in values.items():
+        answer = Answer(diagnostic=diagnostic, question=question, value=value, evidence="")
+        record_event(answer, "CREATED", actor=None, public=False)
+    if submitted:
+        diagnostic.submitted_at = clock.now()
+        transition(diagnostic, DiagnosticState.SUBMITTED, actor=None)
+    db.session.flush()
+    return diagnostic

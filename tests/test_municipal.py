@@ -1,0 +1,800 @@
+"""The Municipal Open Government Model: adhesion, the four-area diagnostic, training and advice,
+and the national follow-up by region."""
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import func, select
+
+from consulta.core.audit import history
+from consulta.core.errors import DomainError, PermissionDenied
+from consulta.core.permissions import can
+from consulta.jurisdictions.models import Role
+from consulta.jurisdictions.regions import Region
+from consulta.municipal import services
+from consulta.municipal.models import (
+    ActivityKind, AdhesionState, Answer, Area, Attendee, Diagnostic, DiagnosticState, SupportActivity,
+    VersionState,
+)
+from tests.factories import (
+    make_adhesion, make_diagnostic, make_grant, make_jurisdiction, make_national, make_questionnaire, make_user,
+)
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """Messages are checked in English, the catalogue's source language, whatever Spanish says."""
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "en")
+
+
+@pytest.fixture
+def world(db):
+    """The national body, two municipalities of the capital's region and one far north, and their people."""
+    national = make_national()
+    renca = make_jurisdiction(name="Renca", slug="renca", region=Region.RM)
+    vitacura = make_jurisdiction(name="Vitacura", slug="vitacura", region=Region.RM)
+    arica = make_jurisdiction(name="Arica", slug="arica", region=Region.AP)
+
+    def holder(role, jurisdiction):
+        return make_grant(role=role, jurisdiction=jurisdiction).user
+
+    people = {
+        "national_admin": holder(Role.ADMIN, national),
+        "national_moderator": holder(Role.MODERATOR, national),
+        "renca_admin": holder(Role.ADMIN, renca),
+        "renca_moderator": holder(Role.MODERATOR, renca),
+        "vitacura_admin": holder(Role.ADMIN, vitacura),
+        "citizen": make_user(),
+        "visitor": AnonymousUserMixin(),
+    }
+    places = {"national": national, "renca": renca, "vitacura": vitacura, "arica": arica, "none": None}
+
+    class World:
+        pass
+
+    world = World()
+    world.__dict__.update(people)
+    world.__dict__.update(places)
+    world.people, world.places = people, places
+    settle()
+    return world
+
+
+def settle():
+    """Commit what a test set up, as a live server would only see committed rows. (The commit
+    releases a savepoint: the test's transaction is still rolled back at its end.) Views roll
+    back a refused change, which would otherwise take uncommitted set-up with it."""
+    from consulta.extensions import db
+
+    db.session.commit()
+
+
+def changes_of(obj):
+    return [(row.from_state, row.to_state) for row in history(obj, public_only=False)]
+
+
+# --- Permissions: role × action × jurisdiction --------------------------------------------------
+
+PERMISSIONS = [
+    # action, target, people allowed (everyone else is refused)
+    ("manage_adhesion", "renca", {"national_admin"}),
+    ("update_adhesion", "renca", {"national_admin", "renca_admin"}),
+    ("update_adhesion", "vitacura", {"national_admin", "vitacura_admin"}),
+    # The national level does not adhere to its own Model.
+    ("update_adhesion", "national", set()),
+    ("edit_questionnaire", "none", {"national_admin"}),
+    ("fill_diagnostic", "renca", {"national_admin", "renca_admin"}),
+    ("fill_diagnostic", "vitacura", {"national_admin", "vitacura_admin"}),
+    ("fill_diagnostic", "national", set()),
+    ("record_support", "arica", {"national_admin", "national_moderator"}),
+    ("view_attendees", "none", {"national_admin", "national_moderator"}),
+]
+PEOPLE = ["national_admin", "national_moderator", "renca_admin", "renca_moderator", "vitacura_admin", "citizen",
+          "visitor"]
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("action,target,allowed", PERMISSIONS, ids=lambda value: str(value) if not isinstance(value, set) else "")
+def test_permission_table(world, person, action, target, allowed):
+    assert can(world.people[person], action, world.places[target]) is (person in allowed)
+
+
+def test_permission_rules_also_hold_for_the_municipality_s_own_objects(world):
+    adhesion = make_adhesion(world.renca)
+    diagnostic = make_diagnostic(world.renca)
+    assert can(world.renca_admin, "update_adhesion", adhesion)
+    assert can(world.renca_admin, "fill_diagnostic", diagnostic)
+    assert not can(world.vitacura_admin, "update_adhesion", adhesion)
+    assert not can(world.vitacura_admin, "fill_diagnostic", diagnostic)
+
+
+# --- Adhesion -----------------------------------------------------------------------------------
+
+def test_the_national_body_invites_and_the_municipality_records_its_act_each_step_audited(world, clock):
+    clock.at(2019, 6, 10, 15)
+    adhesion = services.invite(world.renca, actor=world.national_admin, reason="Gira regional")
+    assert adhesion.state == AdhesionState.INVITED
+    upload = _upload(PDF, "acta.pdf")
+    services.record_adhesion(world.renca, mayor_name=" Claudio Castro ", signed_on=date(2019, 6, 3),
+                             act_number="Decreto Alcaldicio N° 1234", document=upload, actor=world.renca_admin)
+    assert adhesion.state == AdhesionState.ADHERED
+    assert (adhesion.mayor_name, adhesion.signed_on) == ("Claudio Castro", date(2019, 6, 3))
+    assert adhesion.document.content_type == "application/pdf"
+    rows = history(adhesion, public_only=False)
+    assert [(row.from_state, row.to_state, row.actor_id) for row in rows] == [
+        (None, "INVITED", world.national_admin.id), ("INVITED", "ADHERED", world.renca_admin.id)]
+    assert rows[0].reason == "Gira regional"
+    assert rows[1].at == datetime(2019, 6, 10, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("person", ["renca_admin", "renca_moderator", "national_moderator", "citizen", "visitor"])
+def test_only_national_administrators_invite(world, person):
+    with pytest.raises(PermissionDenied):
+        services.invite(world.renca, actor=world.people[person])
+    assert services.adhesion_of(world.renca) is None
+
+
+@pytest.mark.parametrize("person", ["vitacura_admin", "renca_moderator", "national_moderator", "citizen"])
+def test_only_the_municipality_s_administrators_record_its_act(world, person):
+    adhesion = services.invite(world.renca, actor=world.national_admin)
+    with pytest.raises(PermissionDenied):
+        services.record_adhesion(world.renca, mayor_name="Claudio Castro", signed_on=date(2019, 6, 3),
+                                 act_number="D-1", actor=world.people[person])
+    assert adhesion.state == AdhesionState.INVITED
+    assert changes_of(adhesion) == [(None, "INVITED")]
+
+
+def test_inviting_twice_is_refused_and_a_withdrawn_municipality_can_be_invited_again(world):
+    services.invite(world.renca, actor=world.national_admin)
+    with pytest.raises(DomainError, match="already been invited"):
+        services.invite(world.renca, actor=world.national_admin)
+    adhesion = services.adhesion_of(world.renca)
+    services.advance_adhesion(adhesion, AdhesionState.WITHDRAWN, actor=world.renca_admin, reason="Cambio de alcalde")
+    services.invite(world.renca, actor=world.national_admin)
+    assert changes_of(adhesion) == [(None, "INVITED"), ("INVITED", "WITHDRAWN"), ("WITHDRAWN", "INVITED")]
+
+
+def test_a_national_jurisdiction_cannot_be_invited(world):
+    with pytest.raises(DomainError, match="Only a municipality"):
+        services.invite(world.national, actor=world.national_admin)
+
+
+def test_an_act_signed_tomorrow_in_the_municipality_s_time_zone_is_refused(world, clock):
+    # 02:00 UTC on 1 January is still 31 December in Santiago (UTC-3 in summer).
+    clock.at(2025, 1, 1, 2)
+    adhesion = services.invite(world.renca, actor=world.national_admin)
+    with pytest.raises(DomainError) as refused:
+        services.record_adhesion(world.renca, mayor_name="Claudio Castro", signed_on=date(2025, 1, 1),
+                                 act_number="D-1", actor=world.renca_admin)
+    assert refused.value.field == "signed_on"
+    assert adhesion.state == AdhesionState.INVITED and adhesion.mayor_name is None
+    services.record_adhesion(world.renca, mayor_name="Claudio Castro", signed_on=date(2024, 12, 31),
+                             act_number="D-1", actor=world.renca_admin)
+    assert adhesion.state == AdhesionState.ADHERED
+
+
+@pytest.mark.parametrize("field,overrides", [
+    ("mayor_name", {"mayor_name": "   "}),
+    ("act_number", {"act_number": ""}),
+    ("act_number", {"act_number": "N" * 61}),
+    ("signed_on", {"signed_on": None}),
+])
+def test_an_incomplete_act_is_refused_next_to_its_field(world, field, overrides):
+    adhesion = services.invite(world.renca, actor=world.national_admin)
+    fields = {"mayor_name": "Claudio Castro", "signed_on": date(2019, 6, 3), "act_number": "D-1"}
+    fields.update(overrides)
+    with pytest.raises(DomainError) as refused:
+        services.record_adhesion(world.renca, actor=world.renca_admin, **fields)
+    assert refused.value.field == field
+    assert adhesion.state == AdhesionState.INVITED
+
+
+def test_an_act_cannot_be_recorded_without_an_invitation_or_twice(world):
+    with pytest.raises(DomainError, match="invited"):
+        services.record_adhesion(world.renca, mayor_name="Claudio Castro", signed_on=date(2019, 6, 3),
+                                 act_number="D-1", actor=world.renca_admin)
+    adhesion = make_adhesion(world.renca)
+    with pytest.raises(DomainError):
+        services.record_adhesion(world.renca, mayor_name="Otra persona", signed_on=date(2019, 6, 4),
+                                 act_number="D-2", actor=world.renca_admin)
+    assert adhesion.mayor_name == "Claudio Castro"
+
+
+def test_advancing_follows_the_model_s_path(world):
+    adhesion = make_adhesion(world.renca)
+    for state in (AdhesionState.DIAGNOSING, AdhesionState.WITH_PLAN, AdhesionState.IMPLEMENTING):
+        services.advance_adhesion(adhesion, state, actor=world.renca_admin)
+    assert adhesion.state == AdhesionState.IMPLEMENTING
+    assert changes_of(adhesion)[-3:] == [("ADHERED", "DIAGNOSING"), ("DIAGNOSING", "WITH_PLAN"),
+                                         ("WITH_PLAN", "IMPLEMENTING")]
+
+
+@pytest.mark.parametrize("to,reason,field", [
+    (AdhesionState.IMPLEMENTING, "", "to"),      # skips steps
+    (AdhesionState.ADHERED, "", "to"),           # only an act makes a municipality adhered
+    (AdhesionState.INVITED, "", "to"),           # only the national body invites
+    (AdhesionState.WITHDRAWN, "  ", "reason"),   # a withdrawal says why
+])
+def test_refused_adhesion_changes_leave_the_state_and_history_alone(world, to, reason, field):
+    adhesion = make_adhesion(world.renca)
+    before = changes_of(adhesion)
+    with pytest.raises(DomainError) as refused:
+        services.advance_adhesion(adhesion, to, actor=world.renca_admin, reason=reason)
+    assert refused.value.field == field
+    assert adhesion.state == AdhesionState.ADHERED and changes_of(adhesion) == before
+
+
+def test_another_municipality_s_administrator_cannot_advance_or_withdraw(world):
+    adhesion = make_adhesion(world.renca)
+    with pytest.raises(PermissionDenied):
+        services.advance_adhesion(adhesion, AdhesionState.WITHDRAWN, actor=world.vitacura_admin, reason="No")
+    assert adhesion.state == AdhesionState.ADHERED
+
+
+# --- Adhesion over HTTP -------------------------------------------------------------------------
+
+def _upload(data: bytes, name: str):
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(data), filename=name, content_type="application/pdf")
+
+
+def _csrf(client, url):
+    page = client.get(url)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)[:500]
+    return match.group(1)
+
+
+@pytest.fixture
+def no_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_the_municipal_administrator_records_the_act_through_the_form(world, login_as, no_csrf, clock):
+    clock.at(2019, 6, 10, 15)
+    services.invite(world.renca, actor=world.national_admin)
+    settle()
+    client = login_as(world.renca_admin)
+    response = client.post("/municipios/renca/adhesion", data={
+        "mayor_name": "Claudio Castro", "signed_on": "2019-06-03", "act_number": "Decreto N° 1234",
+        "document": (io.BytesIO(PDF), "acta firmada.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get("/municipios/renca").get_data(as_text=True)
+    assert "Decreto N° 1234" in page and "Claudio Castro" in page
+    document = client.get("/municipios/renca/adhesion/acta")
+    assert document.status_code == 200 and document.data == PDF
+    assert document.headers["Content-Type"] == "application/pdf"
+
+
+def test_a_future_date_on_the_form_is_refused_and_the_typed_text_kept(world, login_as, no_csrf, clock):
+    clock.at(2019, 6, 10, 15)
+    adhesion = services.invite(world.renca, actor=world.national_admin)
+    settle()
+    response = login_as(world.renca_admin).post("/municipios/renca/adhesion", data={
+        "mayor_name": "Claudio Castro", "signed_on": "2019-06-11", "act_number": "Decreto N° 1234"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "in the future" in page or "futur" in page
+    assert 'value="Claudio Castro"' in page and 'value="Decreto N° 1234"' in page
+    assert adhesion.state == AdhesionState.INVITED
+
+
+def test_another_municipality_s_administrator_gets_403_on_the_act_form(world, login_as, no_csrf):
+    services.invite(world.renca, actor=world.national_admin)
+    settle()
+    client = login_as(world.vitacura_admin)
+    assert client.get("/municipios/renca/adhesion").status_code == 403
+    response = client.post("/municipios/renca/adhesion", data={
+        "mayor_name": "X", "signed_on": "2019-06-03", "act_number": "D"})
+    assert response.status_code == 403
+    assert services.adhesion_of(world.renca).state == AdhesionState.INVITED
+
+
+def test_a_visitor_posting_is_sent_to_sign_in(world, client, no_csrf):
+    response = client.post("/municipios/renca/invitar", data={"reason": ""})
+    assert response.status_code == 302 and "/cuenta/ingresar" in response.headers["Location"]
+    assert services.adhesion_of(world.renca) is None
+
+
+def test_invite_and_withdraw_through_the_municipality_page(world, login_as, no_csrf):
+    client = login_as(world.national_admin)
+    assert client.post("/municipios/renca/invitar", data={"reason": "Gira"}).status_code == 302
+    make_adhesion(world.vitacura)
+    settle()
+    client = login_as(world.vitacura_admin)
+    refused = client.post("/municipios/vitacura/adhesion/estado", data={"to": "WITHDRAWN", "reason": ""})
+    assert refused.status_code == 422 and "withdraws" in refused.get_data(as_text=True)
+    forged = client.post("/municipios/vitacura/adhesion/estado", data={"to": "ADHERED", "reason": ""})
+    assert forged.status_code == 422
+    assert client.post("/municipios/vitacura/adhesion/estado",
+                       data={"to": "WITHDRAWN", "reason": "Decisión del concejo"}).status_code == 302
+    page = client.get("/municipios/vitacura").get_data(as_text=True)
+    assert "Decisión del concejo" in page
+    assert services.adhesion_of(world.renca).state == AdhesionState.INVITED
+
+
+def test_unknown_or_national_slugs_are_not_municipalities(world, client):
+    assert client.get("/municipios/no-existe").status_code == 404
+    assert client.get(f"/municipios/{world.national.slug}").status_code == 404
+
+
+# --- The questionnaire --------------------------------------------------------------------------
+
+def test_national_administrators_version_the_questionnaire(world):
+    actor = world.national_admin
+    first = services.create_questionnaire_version(title="Instrumento 2019", actor=actor)
+    for area in Area:
+        services.add_question(first, area=area, text=f"¿{area.name}?", scale_max=4, weight=2,
+                              evidence_prompt="Enlace", actor=actor)
+    with pytest.raises(DomainError, match="still a draft"):
+        services.create_questionnaire_version(title="Otra", actor=actor)
+    services.publish_version(first, actor=actor)
+    assert services.current_version() == first
+    with pytest.raises(DomainError, match="cannot change"):
+        services.add_question(first, area=Area.TRANSPARENCY, text="¿Más?", scale_max=4, actor=actor)
+    second = services.create_questionnaire_version(title="Instrumento 2020", actor=actor, copy_from=first)
+    assert [(q.area, q.text, q.weight) for q in second.questions] == [(q.area, q.text, q.weight) for q in first.questions]
+    services.edit_question(second.questions[0], area=Area.TRANSPARENCY, text="¿Publica sus actas?", scale_max=5,
+                           weight=1, actor=actor)
+    services.publish_version(second, actor=actor)
+    assert (first.state, second.state) == (VersionState.RETIRED, VersionState.PUBLISHED)
+    assert first.questions[0].text == "¿TRANSPARENCY?"
+    assert changes_of(second.questions[0]) == [(None, "CREATED"), (None, "EDITED")]
+
+
+def test_a_version_missing_an_area_cannot_be_published(world):
+    version = services.create_questionnaire_version(title="Incompleto", actor=world.national_admin)
+    services.add_question(version, area=Area.TRANSPARENCY, text="¿?", scale_max=4, actor=world.national_admin)
+    with pytest.raises(DomainError, match="Every area"):
+        services.publish_version(version, actor=world.national_admin)
+    assert version.state == VersionState.DRAFT
+
+
+@pytest.mark.parametrize("field,overrides", [("scale_max", {"scale_max": 0}), ("scale_max", {"scale_max": 11}),
+                                             ("weight", {"weight": 0}), ("text", {"text": " "})])
+def test_question_bounds(world, field, overrides):
+    version = services.create_questionnaire_version(title="V", actor=world.national_admin)
+    fields = {"area": Area.TRANSPARENCY, "text": "¿?", "scale_max": 4, "weight": 1}
+    fields.update(overrides)
+    with pytest.raises(DomainError) as refused:
+        services.add_question(version, actor=world.national_admin, **fields)
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize("person", ["renca_admin", "national_moderator", "citizen"])
+def test_only_national_administrators_edit_the_questionnaire(world, person):
+    with pytest.raises(PermissionDenied):
+        services.create_questionnaire_version(title="V", actor=world.people[person])
+
+
+def test_questionnaire_pages(world, login_as, no_csrf):
+    client = login_as(world.national_admin)
+    assert client.post("/municipios/cuestionario", data={"title": "Instrumento 2019"}).status_code == 302
+    for area in Area:
+        response = client.post("/municipios/cuestionario/1/preguntas", data={
+            "area": area.name, "text": f"¿{area.label}?", "scale_max": "4", "weight": "1", "evidence_prompt": ""})
+        assert response.status_code == 302
+    refused = client.post("/municipios/cuestionario/1/preguntas", data={
+        "area": "NOT_AN_AREA", "text": "¿?", "scale_max": "40", "weight": "1"})
+    assert refused.status_code == 422
+    assert client.post("/municipios/cuestionario/1/publicar").status_code == 302
+    assert services.current_version().number == 1
+    assert client.get("/municipios/cuestionario/1").status_code == 200
+    assert login_as(world.renca_admin).post("/municipios/cuestionario", data={"title": "X"}).status_code == 403
+
+
+# --- Diagnostics: the score rule ------------------------------------------------------------------
+
+SCORED_QUESTIONS = [
+    (Area.TRANSPARENCY, 4, 1), (Area.TRANSPARENCY, 4, 3),
+    (Area.ACCOUNTABILITY, 2, 1),
+    (Area.PARTICIPATION, 5, 2), (Area.PARTICIPATION, 5, 1),
+    (Area.COLLABORATION, 10, 1),
+]
+
+
+def test_a_diagnostic_is_scored_by_the_stated_rule(world):
+    version = make_questionnaire(SCORED_QUESTIONS)
+    q = version.questions
+    diagnostic = make_diagnostic(world.renca, version, values={q[0]: 4, q[1]: 0, q[2]: 1, q[3]: 5, q[4]: 2, q[5]: 3})
+    scores = services.scores(diagnostic)
+    # Transparency: (1·4/4 + 3·0/4) / (1+3) = 25 %; accountability 1/2 = 50 %;
+    # participation (2·5/5 + 1·2/5) / 3 = 80 %; collaboration 3/10 = 30 %.
+    assert scores.by_area == {Area.TRANSPARENCY: 25.0, Area.ACCOUNTABILITY: 50.0, Area.PARTICIPATION: 80.0,
+                              Area.COLLABORATION: 30.0}
+    # Overall: the plain mean of the four areas, 46.25, rounded halves up.
+    assert scores.overall == 46.3
+    assert services.scores_of([diagnostic])[diagnostic.id] == scores
+
+
+def test_unanswered_questions_count_as_zero_in_a_draft_s_preview(world):
+    version = make_questionnaire(SCORED_QUESTIONS)
+    diagnostic = make_diagnostic(world.renca, version, values={version.questions[0]: 4})
+    assert services.scores(diagnostic).of(Area.TRANSPARENCY) == 25.0
+    assert services.scores(diagnostic).of(Area.COLLABORATION) == 0.0
+
+
+# --- Diagnostics: filling in and submitting -------------------------------------------------------
+
+def test_the_first_diagnostic_moves_an_adhered_municipality_to_diagnosing(world):
+    adhesion = make_adhesion(world.renca)
+    make_questionnaire()
+    diagnostic = services.start_diagnostic(world.renca, actor=world.renca_admin)
+    assert diagnostic.state == DiagnosticState.DRAFT
+    assert adhesion.state == AdhesionState.DIAGNOSING
+    assert services.start_diagnostic(world.renca, actor=world.renca_admin) == diagnostic
+
+
+def test_a_municipality_that_has_not_adhered_cannot_start_a_diagnostic(world):
+    make_questionnaire()
+    make_adhesion(world.renca, AdhesionState.INVITED)
+    with pytest.raises(DomainError, match="must adhere"):
+        services.start_diagnostic(world.renca, actor=world.renca_admin)
+    assert db_count(Diagnostic) == 0
+
+
+def db_count(model):
+    from consulta.extensions import db
+
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_diagnostic_is_filled_as_a_draft_then_submitted_once(world, clock):
+    clock.at(2019, 9, 2, 14)
+    make_adhesion(world.renca)
+    version = make_questionnaire()
+    diagnostic = services.start_diagnostic(world.renca, actor=world.renca_admin)
+    first, *rest = version.questions
+    services.answer(diagnostic, first, value=4, evidence="https://renca.cl/transparencia", actor=world.renca_admin)
+    with pytest.raises(DomainError, match="3 questions are still unanswered"):
+        services.submit_diagnostic(diagnostic, actor=world.renca_admin)
+    services.save_answers(diagnostic, {question.id: (2, "") for question in rest}, actor=world.renca_admin,
+                          submit=True)
+    assert diagnostic.state == DiagnosticState.SUBMITTED
+    assert diagnostic.submitted_at == datetime(2019, 9, 2, 14, tzinfo=UTC)
+    with pytest.raises(DomainError, match="already submitted"):
+        services.submit_diagnostic(diagnostic, actor=world.renca_admin)
+    with pytest.raises(DomainError, match="already submitted"):
+        services.answer(diagnostic, first, value=0, actor=world.renca_admin)
+    assert {row.value for row in diagnostic.answers if row.question_id == first.id} == {4}
+    assert changes_of(diagnostic) == [(None, "DRAFT"), ("DRAFT", "SUBMITTED")]
+
+
+@pytest.mark.parametrize("value", [5, -1, True, "3", 2.5, None])
+def test_answers_outside_the_scale_are_refused(world, value):
+    version = make_questionnaire()
+    diagnostic = make_diagnostic(world.renca, version)
+    question = version.questions[0]
+    with pytest.raises(DomainError) as refused:
+        services.answer(diagnostic, question, value=value, actor=world.renca_admin)
+    assert refused.value.field == f"q{question.id}"
+    assert "from 0 to 4" in refused.value.message
+    assert db_count(Answer) == 0
+
+
+def test_a_question_of_another_version_is_refused(world):
+    old = make_questionnaire()
+    diagnostic = make_diagnostic(world.renca, make_questionnaire())
+    with pytest.raises(DomainError, match="not part"):
+        services.answer(diagnostic, old.questions[0], value=1, actor=world.renca_admin)
+
+
+@pytest.mark.parametrize("person", ["vitacura_admin", "renca_moderator", "national_moderator", "citizen"])
+def test_one_municipality_s_administrator_cannot_touch_another_s_diagnostic(world, person):
+    diagnostic = make_diagnostic(world.renca)
+    question = diagnostic.version.questions[0]
+    with pytest.raises(PermissionDenied):
+        services.answer(diagnostic, question, value=1, actor=world.people[person])
+    with pytest.raises(PermissionDenied):
+        services.submit_diagnostic(diagnostic, actor=world.people[person])
+    assert diagnostic.answers == [] and diagnostic.state == DiagnosticState.DRAFT
+
+
+def _answers_form(diagnostic, value=2, **extra):
+    data = {f"q{question.id}": str(value) for question in diagnostic.version.questions}
+    data.update(extra)
+    return data
+
+
+def test_the_diagnostic_form_over_http(world, login_as, no_csrf, clock):
+    clock.at(2019, 9, 2, 14)
+    make_adhesion(world.renca)
+    make_questionnaire()
+    settle()
+    client = login_as(world.renca_admin)
+    started = client.post("/municipios/renca/diagnosticos")
+    assert started.status_code == 302
+    diagnostic = services.draft_diagnostic(world.renca)
+    edit = f"/municipios/renca/diagnosticos/{diagnostic.id}/editar"
+    assert started.headers["Location"].endswith(edit)
+    assert client.post(edit, data=_answers_form(diagnostic, save="1")).status_code == 302
+    assert diagnostic.state == DiagnosticState.DRAFT and len(diagnostic.answers) == 4
+    submitted = client.post(edit, data=_answers_form(diagnostic, value=4, submit="1"))
+    assert submitted.status_code == 302
+    assert diagnostic.state == DiagnosticState.SUBMITTED
+    results = login_as(world.citizen).get(f"/municipios/renca/diagnosticos/{diagnostic.id}").get_data(as_text=True)
+    assert "100.0" in results and "How the scores are calculated" in results
+
+
+def test_a_diagnostic_submitted_twice_is_refused_and_nothing_changes(world, login_as, no_csrf):
+    diagnostic = make_diagnostic(world.renca, submitted=True)
+    before = sorted((row.question_id, row.value) for row in diagnostic.answers)
+    settle()
+    edit = f"/municipios/renca/diagnosticos/{diagnostic.id}/editar"
+    client = login_as(world.renca_admin)
+    response = client.post(edit, data=_answers_form(diagnostic, value=0, submit="1"))
+    assert response.status_code == 422
+    assert "already submitted" in response.get_data(as_text=True)
+    assert sorted((row.question_id, row.value) for row in diagnostic.answers) == before
+    assert changes_of(diagnostic).count(("DRAFT", "SUBMITTED")) == 1
+    assert client.get(edit).status_code == 302
+
+
+def test_an_answer_outside_the_scale_on_the_form_keeps_the_other_answers(world, login_as, no_csrf):
+    diagnostic = make_diagnostic(world.renca)
+    first, second = diagnostic.version.questions[:2]
+    settle()
+    edit = f"/municipios/renca/diagnosticos/{diagnostic.id}/editar"
+    response = login_as(world.renca_admin).post(edit, data={f"q{first.id}": "9", f"q{second.id}": "3", "save": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose a value from 0 to 4" in page
+    assert re.search(rf'id="q{second.id}-3"[^>]*checked|checked[^>]*id="q{second.id}-3"', page)
+    assert db_count(Answer) == 0
+
+
+def test_an_incomplete_submission_is_refused_and_the_typed_answers_shown_again(world, login_as, no_csrf):
+    diagnostic = make_diagnostic(world.renca)
+    first = diagnostic.version.questions[0]
+    settle()
+    edit = f"/municipios/renca/diagnosticos/{diagnostic.id}/editar"
+    response = login_as(world.renca_admin).post(edit, data={f"q{first.id}": "3", "submit": "1"})
+    assert response.status_code == 422
+    assert "3 questions are still unanswered" in response.get_data(as_text=True)
+    assert diagnostic.state == DiagnosticState.DRAFT
+
+
+def test_another_municipality_s_administrator_gets_403_and_a_forged_id_404(world, login_as, no_csrf):
+    renca_draft = make_diagnostic(world.renca)
+    vitacura_draft = make_diagnostic(world.vitacura, renca_draft.version)
+    settle()
+    intruder = login_as(world.vitacura_admin)
+    edit = f"/municipios/renca/diagnosticos/{renca_draft.id}/editar"
+    assert intruder.get(edit).status_code == 403
+    assert intruder.post(edit, data=_answers_form(renca_draft, submit="1")).status_code == 403
+    assert intruder.get(f"/municipios/renca/diagnosticos/{renca_draft.id}").status_code == 403
+    assert intruder.post("/municipios/renca/diagnosticos").status_code == 403
+    # Vitacura's own diagnostic typed under Renca's address: not found there.
+    owner = login_as(world.renca_admin)
+    assert owner.get(f"/municipios/renca/diagnosticos/{vitacura_draft.id}/editar").status_code == 404
+    assert owner.post(f"/municipios/renca/diagnosticos/{vitacura_draft.id}/editar",
+                      data=_answers_form(vitacura_draft, submit="1")).status_code == 404
+    assert owner.get("/municipios/renca/diagnosticos/999999").status_code == 404
+    assert renca_draft.answers == [] and vitacura_draft.answers == []
+
+
+def test_results_compare_with_the_previous_diagnostic(world, client, clock):
+    version = make_questionnaire()
+    clock.at(2019, 9, 2, 14)
+    earlier = make_diagnostic(world.renca, version, values={question: 1 for question in version.questions},
+                              submitted=True)
+    clock.at(2020, 9, 2, 14)
+    later = make_diagnostic(world.renca, version, values={question: 3 for question in version.questions},
+                            submitted=True)
+    assert services.previous_diagnostic(later) == earlier
+    assert services.previous_diagnostic(earlier) is None
+    settle()
+    page = client.get(f"/municipios/renca/diagnosticos/{later.id}").get_data(as_text=True)
+    assert "75.0" in page and "25.0" in page and "+50.0" in page
+    assert client.get(f"/municipios/renca/diagnosticos/{earlier.id}").status_code == 200
+
+
+# --- Training and advice --------------------------------------------------------------------------
+
+def test_national_staff_record_training_and_attendance_is_counted_from_rows(world, clock):
+    clock.at(2019, 8, 20, 15)
+    activity = services.record_training(
+        world.arica, kind=ActivityKind.TRAINING, held_on=date(2019, 8, 19), topic="Uso del instrumento",
+        attendees=services.parse_attendees("Ana Pérez, Dideco\n\n  Luis Soto  \nMaría Rojas, Secpla\n"),
+        actor=world.national_moderator)
+    assert activity.attendance == 3
+    assert [(row.name, row.affiliation) for row in activity.attendees] == [
+        ("Ana Pérez", "Dideco"), ("Luis Soto", ""), ("María Rojas", "Secpla")]
+    assert changes_of(activity) == [(None, "CREATED")]
+
+
+@pytest.mark.parametrize("field,overrides", [
+    ("held_on", {"held_on": date(2019, 8, 21)}),
+    ("topic", {"topic": " "}),
+    ("attendees", {"attendees": []}),
+    ("attendees", {"attendees": [("N" * 121, "")]}),
+])
+def test_refused_training_records_say_why(world, clock, field, overrides):
+    clock.at(2019, 8, 20, 15)
+    fields = {"kind": ActivityKind.ADVISORY_VISIT, "held_on": date(2019, 8, 20), "topic": "Plan local",
+              "attendees": [("Ana Pérez", "")]}
+    fields.update(overrides)
+    with pytest.raises(DomainError) as refused:
+        services.record_training(world.arica, actor=world.national_admin, **fields)
+    assert refused.value.field == field
+    assert db_count(SupportActivity) == 0
+
+
+@pytest.mark.parametrize("person", ["renca_admin", "renca_moderator", "citizen"])
+def test_only_national_staff_record_training(world, person):
+    with pytest.raises(PermissionDenied):
+        services.record_training(world.renca, kind=ActivityKind.TRAINING, held_on=date(2019, 8, 19), topic="T",
+                                 attendees=[("Ana", "")], actor=world.people[person])
+
+
+def test_a_forged_municipality_id_on_the_training_form_is_refused_and_the_text_kept(world, login_as, no_csrf, clock):
+    clock.at(2019, 8, 20, 15)
+    client = login_as(world.national_moderator)
+    for forged in (world.national.id, 999999, "renca"):
+        response = client.post("/municipios/acompanamiento/nuevo", data={
+            "kind": "TRAINING", "jurisdiction_id": str(forged), "held_on": "2019-08-19", "topic": "Uso del instrumento",
+            "attendees": "Ana Pérez, Dideco"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert re.search(r"id=\"jurisdiction_id-error\">(Not a valid choice|Invalid Choice)", page)
+        assert "Ana Pérez, Dideco" in page and 'value="Uso del instrumento"' in page
+    assert db_count(SupportActivity) == 0 and db_count(Attendee) == 0
+    response = client.post("/municipios/acompanamiento/nuevo", data={
+        "kind": "TRAINING", "jurisdiction_id": str(world.arica.id), "held_on": "2019-08-19",
+        "topic": "Uso del instrumento", "attendees": "Ana Pérez, Dideco\nLuis Soto"})
+    assert response.status_code == 302
+    public = login_as(world.citizen).get("/municipios/acompanamiento").get_data(as_text=True)
+    assert "Uso del instrumento" in public and "Ana Pérez" not in public
+    staff = login_as(world.national_moderator).get("/municipios/acompanamiento").get_data(as_text=True)
+    assert "Ana Pérez" in staff
+    assert login_as(world.renca_admin).get("/municipios/acompanamiento/nuevo").status_code == 403
+
+
+# --- National follow-up -------------------------------------------------------------------------
+
+def _regional_world(world):
+    """RM: Renca implementing, Vitacura adhered with a diagnostic, Santiago invited, Maipú not invited.
+    AP: Arica withdrawn, Putre adhered. MA: Punta Arenas invited. Everything else: no municipality."""
+    make_adhesion(world.renca, AdhesionState.IMPLEMENTING)
+    make_adhesion(world.vitacura)
+    make_diagnostic(world.vitacura, submitted=True)
+    make_adhesion(make_jurisdiction(name="Santiago", region=Region.RM), AdhesionState.INVITED)
+    make_jurisdiction(name="Maipú", region=Region.RM)
+    make_adhesion(world.arica, AdhesionState.WITHDRAWN)
+    make_adhesion(make_jurisdiction(name="Putre", region=Region.AP))
+    make_adhesion(make_jurisdiction(name="Punta Arenas", region=Region.MA, timezone="America/Punta_Arenas"),
+                  AdhesionState.INVITED)
+
+
+def test_the_regional_summary_counts_from_the_records(world):
+    _regional_world(world)
+    rows, total = services.regional_summary()
+    assert [row.region for row in rows] == list(Region)
+    by = {row.region: row for row in rows}
+
+    def counts(region):
+        row = by[region]
+        return (row.municipalities, row.not_invited, row.invited, row.adherent, row.withdrawn, row.diagnosed)
+
+    assert counts(Region.RM) == (4, 1, 1, 2, 0, 1)
+    assert counts(Region.AP) == (2, 0, 0, 1, 1, 0)
+    assert counts(Region.MA) == (1, 0, 1, 0, 0, 0)
+    assert counts(Region.BI) == (0, 0, 0, 0, 0, 0)
+    assert (total.municipalities, total.not_invited, total.invited, total.adherent, total.withdrawn,
+            total.diagnosed) == (7, 1, 2, 3, 1, 1)
+    assert {row.region for row in rows if row.far} == {Region.AP, Region.TA, Region.AN, Region.AT, Region.AI,
+                                                       Region.MA}
+
+
+def test_the_far_regions_come_from_configuration(world, app):
+    original = app.config["MUNICIPAL_FAR_REGIONS"]
+    app.config["MUNICIPAL_FAR_REGIONS"] = ("LL",)
+    try:
+        rows, _total = services.regional_summary()
+        assert [row.region for row in rows if row.far] == [Region.LL]
+    finally:
+        app.config["MUNICIPAL_FAR_REGIONS"] = original
+
+
+def test_an_unknown_far_region_code_stops_the_app_at_start_up():
+    import config
+    from consulta import create_app
+
+    with pytest.raises(RuntimeError, match="XX"):
+        create_app(config.TestingConfig, MUNICIPAL_FAR_REGIONS="AP,XX", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_the_regional_page_shows_the_map_and_the_same_numbers(world, client):
+    _regional_world(world)
+    settle()
+    response = client.get("/municipios/regiones")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("<h1") == 1 and "<svg" in page and "<script" not in page
+    rm_row = re.search(r'<tr id="region-RM">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'class="num">(\d+)<', rm_row) == ["4", "1", "1", "2", "0", "1"]
+    assert re.search(r'<tr class="far" id="region-AP">', page)
+    # The map's tile for the capital's region carries the same count of adherent municipalities.
+    assert ">2 / 4<" in page
+    assert len(response.data) < 40_000
+
+
+def test_the_follow_up_lists_every_municipality_with_state_scores_and_local_plan(world, client):
+    _regional_world(world)
+    _local_cycle(world.renca)
+    settle()
+    page = client.get("/municipios/").get_data(as_text=True)
+    for name in ("Renca", "Vitacura", "Santiago", "Maipú", "Arica", "Putre", "Punta Arenas"):
+        assert f">{name}</a>" in page
+    assert "/j/renca/plan-comunal" in page and "Plan de Acción Comunal de Gobierno Abierto" in page
+    assert "50.0" in page  # Vitacura's diagnostic, every answer at the middle of its scale
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("region=AP", {"Arica", "Putre"}),
+    ("state=INVITED", {"Santiago", "Punta Arenas"}),
+    ("state=NONE", {"Maipú"}),
+    ("far=y", {"Arica", "Putre", "Punta Arenas"}),
+    ("far=y&state=ADHERED", {"Putre"}),
+])
+def test_follow_up_filters(world, client, query, expected):
+    _regional_world(world)
+    settle()
+    page = client.get(f"/municipios/?{query}").get_data(as_text=True)
+    assert set(re.findall(r'<th scope="row"><a href="/municipios/[^"]+">([^<]+)</a>', page)) == expected
+
+
+def test_forged_filters_are_reported_not_a_crash(world, client):
+    _regional_world(world)
+    settle()
+    response = client.get("/municipios/?region=XX&state=DROP")
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
+def _local_cycle(place, name="Plan de Acción Comunal de Gobierno Abierto", slug="plan-comunal"):
+    from consulta.core.audit import record_event
+    from consulta.cycles.models import Cycle
+
+    cycle = Cycle(jurisdiction=place, name=name, slug=slug, code=place.slug[:10].upper(),
+                  starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31))
+    record_event(cycle, "CREATED", actor=None)
+    return cycle
+
+
+def test_the_follow_up_runs_a_fixed_number_of_queries(world, client, count_queries):
+    _regional_world(world)
+    _local_cycle(world.renca)
+    settle()
+
+    def selects(counted):
+        return [statement for statement in counted.statements if statement.startswith("SELECT")]
+
+    with count_queries() as few:
+        client.get("/municipios/")
+    for number in range(5):
+        place = make_jurisdiction(region=Region.BI)
+        make_adhesion(place)
+        make_diagnostic(place, submitted=True)
+        _local_cycle(place)
+    settle()
+    with count_queries() as many:
+        client.get("/municipios/")
+    assert len(selects(many)) == len(selects(few))
+
+
+def test_a_municipality_page_shows_its_state_history_and_diagnostics(world, client):
+    make_adhesion(world.renca, AdhesionState.DIAGNOSING)
+    diagnostic = make_diagnostic(world.renca, submitted=True)
+    settle()
+    page = client.get("/municipios/renca").get_data(as_text=True)
+    assert page.count("<h1") == 1
+    assert "History" in page or "Historial" in page
+    assert f"/municipios/renca/diagnosticos/{diagnostic.id}" in page
