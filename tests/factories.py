@@ -12,6 +12,24 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_sequence)}"
 
 
+# --- accounts ------------------------------------------------------------------------------------
+
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+def make_user(**overrides):
+    """A verified, active account; its password is DEFAULT_PASSWORD unless given."""
+    from consulta.accounts.services import create_user
+
+    number = next(_sequence)
+    fields = {"email": f"person{number}@example.org", "password": DEFAULT_PASSWORD,
+              "display_name": f"Person {number}", "verified": True}
+    fields.update(overrides)
+    user = create_user(**fields)
+    db.session.flush()
+    return user
+
+
 # --- jurisdictions, roles and organisations ------------------------------------------------------
 
 def make_jurisdiction(**overrides):

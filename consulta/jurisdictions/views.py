@@ -7,6 +7,7 @@ from consulta.accounts.models import USER_STATE_LABELS, User
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm
+from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
 from consulta.extensions import db
 from consulta.jurisdictions import bp, services
@@ -148,11 +149,11 @@ def admin_add_entity(slug):
 # Administration: people and their roles ----------------------------------------------------------
 
 @bp.route("/admin/usuarios")
-def admin_users():
+def admin_roles():
     require(current_user, "manage_users")
     search = UserSearchForm(request.args)
     text = search.q.data if search.validate() else ""
-    page = db.paginate(services.user_search(text), per_page=USERS_PER_PAGE, error_out=False)
+    page = paginate(services.user_search(text), per_page=USERS_PER_PAGE)
     return render_template("jurisdictions/admin/users.html", search=search, page=page, q=text or "",
                            user_state_labels=USER_STATE_LABELS)
 

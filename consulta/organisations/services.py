@@ -18,6 +18,7 @@ from consulta.core.sectors import ORGANISATION_SECTORS, Sector
 from consulta.extensions import db
 from consulta.jurisdictions.models import Role
 from consulta.jurisdictions.roles import jurisdictions_where
+from consulta.jurisdictions.services import ordered_jurisdictions
 from consulta.organisations import rut
 from consulta.organisations.models import Organisation, OrganisationState, Representation, RepresentationState
 
@@ -248,3 +249,9 @@ def pending_requests(actor, jurisdiction=None) -> list[Representation]:
         if where is not None:
             query = query.where(Organisation.jurisdiction_id.in_(where))
     return list(db.session.scalars(query))
+
+
+def moderated_jurisdictions(actor) -> list:
+    """Where `actor` decides on requests, national level first: every jurisdiction for a national moderator."""
+    where = jurisdictions_where(actor, Role.MODERATOR)
+    return [place for place in ordered_jurisdictions() if where is None or place.id in where]

@@ -74,7 +74,7 @@ def detail(organisation_id):
 # Moderation ---------------------------------------------------------------------------------------
 
 @bp.route("/verificar")
-def queue():
+def moderation():
     require(current_user, "moderate")
     jurisdiction = None
     slug = request.args.get("j", "")[:60]
@@ -82,6 +82,7 @@ def queue():
         jurisdiction = db.first_or_404(select(Jurisdiction).where(Jurisdiction.slug == slug))
         require(current_user, "moderate", jurisdiction)
     return render_template("organisations/queue.html", jurisdiction=jurisdiction,
+                           places=services.moderated_jurisdictions(current_user),
                            requests=services.pending_requests(current_user, jurisdiction))
 
 
@@ -116,7 +117,7 @@ def verify(representation_id):
             db.session.commit()
             flash(_("%(person)s now represents %(name)s.", person=representation.user.public_name,
                     name=representation.organisation.name))
-            return redirect(url_for(".queue"))
+            return redirect(url_for(".moderation"))
     return _render_review(representation, verify_form=form)
 
 
@@ -133,5 +134,5 @@ def reject(representation_id):
             db.session.commit()
             flash(_("The request of %(person)s for %(name)s was rejected.", person=representation.user.public_name,
                     name=representation.organisation.name))
-            return redirect(url_for(".queue"))
+            return redirect(url_for(".moderation"))
     return _render_review(representation, reject_form=form)
