@@ -172,3 +172,72 @@ def make_diagnostic(jurisdiction=None, version=None, *, values=None, submitted=F
         transition(diagnostic, DiagnosticState.SUBMITTED, actor=None)
     db.session.flush()
     return diagnostic
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+def local_today(tz: str = "America/Santiago"):
+    from consulta.core import clock
+    from consulta.core.windows import to_local
+
+    return to_local(clock.now(), tz).date()
+
+
+def make_area(cycle=None, **overrides):
+    from consulta.proposals.services import add_area
+
+    return add_area(cycle or make_cycle(), name=overrides.pop("name", None) or unique("Área "),
+                    actor=overrides.pop("actor", None))
+
+
+def make_intake_cycle(jurisdiction=None, *, areas=("Transparencia e integridad", "Modernización del Estado"),
+                      first_day=None, last_day=None, sector_windows=None, **overrides):
+    """A cycle whose proposal intake is open (from ten days before today to twenty after, local
+    dates, unless told), with thematic areas."""
+    from datetime import timedelta
+
+    from consulta.cycles.models import PhaseState
+
+    today = local_today()
+    fields = {"starts_on": today - timedelta(days=400), "ends_on": today + timedelta(days=400)}
+    fields.update(overrides)
+    cycle = make_cycle(jurisdiction, **fields)
+    phase = make_phase(cycle, first_day=first_day or today - timedelta(days=10),
+                       last_day=last_day or today + timedelta(days=20), sector_windows=sector_windows)
+    transition(phase, PhaseState.OPEN, actor=None)
+    for name in areas:
+        make_area(cycle, name=name)
+    db.session.flush()
+    return cycle
+
+
+def make_proposal(cycle=None, **overrides):
+    """A proposal sent through the form by a new citizen, in a cycle whose intake is open now."""
+    from consulta.proposals.models import OgpValue
+    from consulta.proposals.services import areas, submit_proposal
+
+    cycle = cycle or make_intake_cycle()
+    author = overrides.pop("author", None) or make_user()
+    fields = {"title": unique("Propuesta "), "problem": "Falta información pública sobre el tema.",
+              "body": "Publicar la información en datos abiertos cada mes.", "area": areas(cycle)[0],
+              "values": [OgpValue.TRANSPARENCIA], "actor": author}
+    fields.update(overrides)
+    proposal = submit_proposal(cycle=cycle, author=author, **fields)
+    db.session.flush()
+    return proposal
+
+
+def make_draft(cycle=None, owner=None, **overrides):
+    """A private draft, complete enough to send unless told otherwise."""
+    from consulta.proposals.models import OgpValue
+    from consulta.proposals.services import areas, save_draft
+
+    cycle = cycle or make_intake_cycle()
+    owner = owner or make_user()
+    fields = {"title": unique("Borrador "), "problem": "Un problema descrito en el borrador.",
+              "body": "Lo que el borrador propone hacer.", "area": areas(cycle)[0].id,
+              "values": [OgpValue.PARTICIPACION], "actor": owner}
+    fields.update(overrides)
+    draft = save_draft(cycle=cycle, owner=owner, **fields)
+    db.session.flush()
+    return draft

@@ -1,0 +1,639 @@
+"""Proposals: the cycle's thematic areas, drafts, the formulario único, other channels, edits,
+withdrawals, inadmissibility, the register and its exports.
+
+"Propuestas recibidas" has one definition, `received()`: every proposal submitted in the cycle,
+through the form or entered from another channel, whatever happened to it later. Drafts are
+another table, so no query of proposals can count one.
+"""
+import uuid
+from datetime import date
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from consulta.accounts.exports import register_data_export
+from consulta.core import clock, storage
+from consulta.core.audit import record_event, transition
+from consulta.core.errors import DomainError
+from consulta.core.outbox import queue_email
+from consulta.core.permissions import require
+from consulta.core.sectors import Sector
+from consulta.core.windows import to_local
+from consulta.cycles import services as cycles
+from consulta.cycles.models import PhaseKind
+from consulta.extensions import db
+from consulta.jurisdictions.models import Entity
+from consulta.organisations import services as organisations
+from consulta.proposals import similarity
+from consulta.proposals.models import (
+    Attachment, Channel, Draft, OgpValue, Proposal, ProposalState, ProposalValue, ProposalVersion,
+    ReferenceCounter, ThematicArea, WithdrawalReason,
+)
+
+TITLE_MAX = 200
+PROBLEM_MAX = 5000
+BODY_MAX = 10000
+ENTITY_MAX = 200
+NAME_MAX = 200
+REASON_MAX = 2000
+AREA_NAME_MAX = 120
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENTS_MAX = 3
+SIMILAR_SHOWN = 5
+# Not offered as "already received and similar": withdrawn ones and spam would only mislead.
+NOT_SIMILAR_STATES = frozenset({ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE})
+
+
+# --- thematic areas ----------------------------------------------------------------------------
+
+def add_area(cycle, *, name, actor) -> ThematicArea:
+    """Add a thematic area at the end of the cycle's list."""
+    name = (name or "").strip()
+    if not name or len(name) > AREA_NAME_MAX:
+        raise DomainError("name", _("An area's name has between 1 and %(max)s characters.", max=AREA_NAME_MAX))
+    if db.session.scalar(select(ThematicArea.id).where(ThematicArea.cycle_id == cycle.id,
+                                                       ThematicArea.name == name)) is not None:
+        raise DomainError("name", _("This cycle already has an area with that name."))
+    position = db.session.scalar(select(func.count(ThematicArea.id)).where(ThematicArea.cycle_id == cycle.id))
+    area = ThematicArea(cycle_id=cycle.id, name=name, position=position)
+    db.session.add(area)
+    record_event(area, "CREATED", actor=actor)
+    return area
+
+
+def areas(cycle) -> list[ThematicArea]:
+    return list(db.session.scalars(select(ThematicArea).where(ThematicArea.cycle_id == cycle.id)
+                                   .order_by(ThematicArea.position, ThematicArea.id)))
+
+
+def _area_of(cycle, area) -> ThematicArea:
+    """The area, which must be one of this cycle's (a forged id from another cycle is refused)."""
+    area_id = getattr(area, "id", area)
+    found = db.session.get(ThematicArea, area_id) if isinstance(area_id, int) else None
+    if found is None or found.cycle_id != cycle.id:
+        raise DomainError("area", _("Choose one of this cycle's thematic areas."))
+    return found
+
+
+def entity_suggestions(cycle) -> list[str]:
+    return [entity.name for entity in cycle.jurisdiction.entities]
+
+
+# --- what a proposal says ----------------------------------------------------------------------
+
+def _text(value, field, maximum, *, required=True, message=None) -> str:
+    value = (value or "").replace("\r\n", "\n").strip()
+    if required and not value:
+        raise DomainError(field, str(message or _("This field is required.")))
+    if len(value) > maximum:
+        raise DomainError(field, _("This text has at most %(max)s characters.", max=maximum))
+    return value
+
+
+def _values(values) -> list[OgpValue]:
+    chosen = []
+    for value in values or ():
+        try:
+            member = value if isinstance(value, OgpValue) else OgpValue[value]
+        except KeyError:
+            raise DomainError("values", _("Choose among the values offered.")) from None
+        if member not in chosen:
+            chosen.append(member)
+    if not chosen:
+        raise DomainError("values", _("Choose at least one of the Open Government values it serves."))
+    return sorted(chosen, key=lambda member: member.name)
+
+
+def _content(cycle, *, title, problem, body, area, values, entity_name) -> dict:
+    """The checked content of a proposal, ready to set on a Proposal or a version."""
+    return {
+        "title": _text(title, "title", TITLE_MAX, message=_("Give the proposal a title.")),
+        "problem": _text(problem, "problem", PROBLEM_MAX, message=_("Describe the problem it addresses.")),
+        "body": _text(body, "body", BODY_MAX, message=_("Write the proposal.")),
+        "area": _area_of(cycle, area),
+        "values": _values(values),
+        "entity_name": _text(entity_name, "entity_name", ENTITY_MAX, required=False) or None,
+    }
+
+
+def _apply(proposal, content) -> None:
+    proposal.title = content["title"]
+    proposal.problem = content["problem"]
+    proposal.body = content["body"]
+    proposal.area = content["area"]
+    proposal.entity_name = content["entity_name"]
+    proposal.entity_id = _entity_id(proposal.cycle, content["entity_name"])
+    proposal.value_rows = [ProposalValue(value=value) for value in content["values"]]
+    proposal.search_text = similarity.fold(" ".join(
+        filter(None, (proposal.reference, proposal.title, proposal.problem, proposal.body, proposal.entity_name))))
+    proposal.title_terms = " ".join(similarity.terms(proposal.title))
+    proposal.body_terms = " ".join(similarity.terms(f"{proposal.problem}\n{proposal.body}"))
+
+
+def _entity_id(cycle, name) -> int | None:
+    if not name:
+        return None
+    wanted = similarity.fold(name)
+    return next((entity.id for entity in cycle.jurisdiction.entities if similarity.fold(entity.name) == wanted), None)
+
+
+def _snapshot(proposal, *, actor) -> ProposalVersion:
+    version = ProposalVersion(
+        proposal=proposal, number=proposal.version_count, title=proposal.title, problem=proposal.problem,
+        body=proposal.body, area=proposal.area, entity_name=proposal.entity_name,
+        value_codes=",".join(value.name for value in proposal.values), created_at=clock.now(),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(version)
+    return version
+
+
+# --- who submits, and when ---------------------------------------------------------------------
+
+def _intake(cycle):
+    phase = cycle.phase(PhaseKind.INTAKE)
+    if phase is None:
+        raise DomainError(None, _("This cycle does not receive proposals."))
+    return phase
+
+
+def intake_open(cycle, sector: Sector | None = None, at=None) -> bool:
+    """Is the cycle's intake open now (for `sector`, or for any sector when None)?"""
+    phase = cycle.phase(PhaseKind.INTAKE)
+    if phase is None:
+        return False
+    at = at or clock.now()
+    if sector is not None:
+        return cycles.accepting(phase, at, sector)
+    return any(cycles.accepting(phase, at, each) for each in Sector)
+
+
+def intake_notice(cycle) -> str | None:
+    """Why the form takes no proposal now (not yet open, or closed, with the local time), or None."""
+    phase = cycle.phase(PhaseKind.INTAKE)
+    if phase is None:
+        return _("This cycle does not receive proposals.")
+    if intake_open(cycle):
+        return None
+    try:
+        cycles.require_accepting(phase, clock.now())
+    except DomainError as refusal:
+        return refusal.message
+    return _("Proposal intake is not open.")
+
+
+def editable(proposal) -> bool:
+    """May its text still change: under consideration, and its sector's intake window open."""
+    return proposal.state is ProposalState.SUBMITTED and intake_open(proposal.cycle, proposal.sector)
+
+
+def local_today(cycle) -> date:
+    return to_local(clock.now(), cycle.jurisdiction.timezone).date()
+
+
+def submitter_choices(user) -> list:
+    """The organisations `user` may submit for (verified, and verified as their representative)."""
+    return organisations.verified_organisations(user)
+
+
+def _sector_for(user, organisation) -> Sector:
+    """The sector a submission counts in: the organisation's, which the person must represent."""
+    if organisation is None:
+        return Sector.CIUDADANIA
+    organisations.require_sector(user, organisation.sector, organisation)
+    return organisation.sector
+
+
+def _organisation(organisation_id):
+    if organisation_id in (None, ""):
+        return None
+    from consulta.organisations.models import Organisation
+
+    found = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
+    if found is None:
+        raise DomainError("organisation", _("Choose an organisation you represent."))
+    return found
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+def save_draft(*, cycle, owner, actor, draft=None, title="", problem="", body="", area=None, values=(),
+               entity_name="", organisation=None, uploads=(), remove_attachments=()) -> Draft:
+    """Create or update `owner`'s private draft in `cycle`. Always allowed, even with the window
+    closed: what a person typed is never lost. Uploads are checked and stored at once; a refusal
+    leaves the draft as it was."""
+    if draft is not None and (draft.owner_id != owner.id or draft.cycle_id != cycle.id):
+        raise DomainError(None, _("This draft is not yours."))
+    if draft is not None and draft.is_sent:
+        raise DomainError(None, _("This draft was already sent."))
+    if organisation is not None:
+        _sector_for(owner, organisation)
+    with db.session.begin_nested():
+        if draft is None:
+            draft = Draft(cycle_id=cycle.id, owner_id=owner.id)
+            db.session.add(draft)
+            record_event(draft, "CREATED", actor=actor, public=False)
+        draft.title = _text(title, "title", TITLE_MAX, required=False)
+        draft.problem = _text(problem, "problem", PROBLEM_MAX, required=False)
+        draft.body = _text(body, "body", BODY_MAX, required=False)
+        draft.entity_name = _text(entity_name, "entity_name", ENTITY_MAX, required=False) or None
+        draft.area_id = _area_of(cycle, area).id if area not in (None, "") else None
+        draft.value_codes = ",".join(value.name for value in (_values(values) if values else []))
+        draft.organisation_id = organisation.id if organisation is not None else None
+        removed = set(remove_attachments)
+        for attachment in draft.attachments:
+            if attachment.id in removed:
+                attachment.removed_at = clock.now()
+        db.session.flush()
+        db.session.expire(draft, ["attachments"])
+        _store_uploads(uploads, draft=draft, actor=actor)
+    return draft
+
+
+def _store_uploads(uploads, *, actor, draft=None, proposal=None, public=True) -> list[Attachment]:
+    uploads = [upload for upload in uploads or () if upload is not None and getattr(upload, "filename", "")]
+    present = len((draft or proposal).attachments)
+    if present + len(uploads) > ATTACHMENTS_MAX:
+        raise DomainError("attachments", _("At most %(max)s files can be attached.", max=ATTACHMENTS_MAX))
+    stored = []
+    for upload in uploads:
+        kept = storage.store(upload, max_bytes=ATTACHMENT_MAX_BYTES, field="attachments")
+        attachment = Attachment(key=kept.key, content_type=kept.content_type, size=kept.size,
+                                original_name=kept.original_name, public=public,
+                                draft_id=getattr(draft, "id", None), proposal_id=getattr(proposal, "id", None),
+                                uploaded_by_id=getattr(actor, "id", None), created_at=clock.now())
+        db.session.add(attachment)
+        stored.append(attachment)
+    db.session.flush()
+    db.session.expire(draft or proposal, ["attachments"])
+    return stored
+
+
+def drafts_of(owner, cycle=None) -> list[Draft]:
+    """`owner`'s unsent drafts (in `cycle`), newest first."""
+    query = select(Draft).where(Draft.owner_id == owner.id, Draft.proposal_id.is_(None))
+    if cycle is not None:
+        query = query.where(Draft.cycle_id == cycle.id)
+    return list(db.session.scalars(query.order_by(Draft.updated_at.desc(), Draft.id.desc())))
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+def send_draft(draft, *, idempotency_key, actor) -> Proposal:
+    """Send a draft as a proposal. The draft stays (with its text) if anything refuses it."""
+    if draft.owner_id != getattr(actor, "id", None):
+        raise DomainError(None, _("This draft is not yours."))
+    if draft.is_sent:
+        return draft.proposal
+    proposal = submit_proposal(
+        cycle=draft.cycle, author=actor, title=draft.title, problem=draft.problem, body=draft.body,
+        area=draft.area_id, values=draft.values, entity_name=draft.entity_name,
+        organisation=draft.organisation, idempotency_key=idempotency_key, actor=actor,
+        attachments=draft.attachments,
+    )
+    draft.proposal_id = proposal.id
+    return proposal
+
+
+def submit_proposal(*, cycle, author, title, problem, body, area, values, actor, entity_name=None,
+                    organisation=None, attachments=(), idempotency_key=None) -> Proposal:
+    """Receive a proposal through the form (formulario único).
+
+    cycle: the Cycle; author: the User sending it (they act as themself: `actor` is normally the
+    same person); title, problem, body: plain text; area: a ThematicArea (or its id) of the cycle;
+    values: OgpValue members (or their names), at least one; entity_name: the public entity it
+    concerns, free text; organisation: a verified Organisation that `author` represents, or None to
+    submit as ciudadanía; attachments: Attachment rows already stored (a draft's), or uploads
+    (FileStorage) to store, at most three; idempotency_key: the review page's key — a second
+    call with the same key returns the first proposal instead of making another.
+
+    Refused (DomainError) when the intake window for the submitter's sector is not open at
+    clock.now() (WindowClosed names the closing time in the jurisdiction's zone), when the person
+    does not represent the organisation, or when a field is empty or too long. Queues the receipt.
+    """
+    if idempotency_key:
+        existing = _by_key(idempotency_key)
+        if existing is not None:
+            if existing.author_id != getattr(author, "id", None):
+                raise DomainError(None, _("This form was already used. Open the form again."))
+            return existing
+    require(actor, "submit_proposal", cycle)
+    sector = _sector_for(author, organisation)
+    cycles.require_accepting(_intake(cycle), clock.now(), sector)
+    content = _content(cycle, title=title, problem=problem, body=body, area=area, values=values,
+                       entity_name=entity_name)
+    proposal, created = _receive(cycle, content, channel=Channel.FORM, sector=sector, author=author,
+                                 organisation=organisation, idempotency_key=idempotency_key, actor=actor,
+                                 received_on=local_today(cycle))
+    if not created:
+        if proposal.author_id != getattr(author, "id", None):
+            raise DomainError(None, _("This form was already used. Open the form again."))
+        return proposal
+    _attach(proposal, attachments, actor=actor, public=True)
+    _mail_author(proposal, _l("We received your proposal %(reference)s"), "receipt")
+    return proposal
+
+
+def enter_from_channel(*, cycle, channel, received_on, submitter_name, sector, title, problem, body, area,
+                       values, actor, submitter_email=None, organisation=None, entity_name=None,
+                       originals=(), idempotency_key=None) -> Proposal:
+    """A moderator enters a proposal that arrived by another channel; it counts like any other.
+
+    channel: a Channel other than FORM (letter, email, agency submission to the Comisión);
+    received_on: the local date it arrived; submitter_name: the person or body that sent it, shown
+    publicly; submitter_email: how to reach them (private: moderators only), told by email if the
+    proposal is found not admissible; sector: the Sector it counts in; organisation: an optional
+    registered Organisation it came from (its sector must match); originals: uploads of the
+    letter or message (stored, moderators only: they carry contact data); the other fields as in
+    `submit_proposal`. No intake window applies: a letter that arrived in time is typed in later.
+    """
+    require(actor, "moderate", cycle)
+    if channel not in Channel or channel is Channel.FORM:
+        raise DomainError("channel", _("Choose how the proposal arrived."))
+    if not isinstance(received_on, date) or received_on > local_today(cycle):
+        raise DomainError("received_on", _("Give the date it arrived (not in the future)."))
+    if sector not in Sector:
+        raise DomainError("sector", _("Choose a sector."))
+    if organisation is not None and organisation.sector != sector:
+        raise DomainError("organisation", _("The organisation belongs to another sector."))
+    if idempotency_key and (existing := _by_key(idempotency_key)) is not None:
+        return existing
+    content = _content(cycle, title=title, problem=problem, body=body, area=area, values=values,
+                       entity_name=entity_name)
+    proposal, created = _receive(
+        cycle, content, channel=channel, sector=sector, author=None, organisation=organisation,
+        idempotency_key=idempotency_key, actor=actor, received_on=received_on,
+        submitter_name=_text(submitter_name, "submitter_name", NAME_MAX,
+                             message=_("Write who sent the proposal.")),
+        submitter_email=_text(submitter_email, "submitter_email", 254, required=False) or None,
+        entered_by_id=actor.id,
+    )
+    if created:
+        _attach(proposal, originals, actor=actor, public=False)
+    return proposal
+
+
+def _by_key(key) -> Proposal | None:
+    return db.session.scalar(select(Proposal).where(Proposal.idempotency_key == key))
+
+
+def _next_number(cycle) -> int:
+    """The cycle's next reference number: a conditional UPDATE on the counter row, so concurrent
+    senders each get their own number and a rolled-back send gives its number back."""
+    if db.session.get(ReferenceCounter, cycle.id) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(cycle_id=cycle.id, last_number=0))
+        except IntegrityError:
+            pass  # another sender created it first
+    return db.session.execute(
+        update(ReferenceCounter).where(ReferenceCounter.cycle_id == cycle.id)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def _receive(cycle, content, *, idempotency_key, actor, **columns) -> tuple[Proposal, bool]:
+    """Number, store and record a received proposal. Two posts with one key give one proposal:
+    the second gets (the first, False)."""
+    key = idempotency_key or new_idempotency_key()
+    try:
+        with db.session.begin_nested():
+            number = _next_number(cycle)
+            proposal = Proposal(cycle=cycle, number=number, reference=f"{cycle.code}-{number:04d}",
+                                idempotency_key=key, submitted_at=clock.now(), **columns)
+            _apply(proposal, content)
+            db.session.add(proposal)
+            db.session.flush()
+    except IntegrityError:
+        existing = _by_key(key)
+        if existing is None:
+            raise
+        return existing, False
+    transition(proposal, ProposalState.SUBMITTED, actor=actor)
+    _snapshot(proposal, actor=actor)
+    return proposal, True
+
+
+def _attach(proposal, attachments, *, actor, public) -> None:
+    rows = [item for item in attachments or () if isinstance(item, Attachment)]
+    for row in rows:
+        row.proposal_id = proposal.id
+    uploads = [item for item in attachments or () if not isinstance(item, Attachment)]
+    db.session.flush()
+    db.session.expire(proposal, ["attachments"])
+    _store_uploads(uploads, proposal=proposal, actor=actor, public=public)
+
+
+def proposal_url_values(proposal) -> dict:
+    return {"slug": proposal.cycle.jurisdiction.slug, "cycle_slug": proposal.cycle.slug,
+            "reference": proposal.reference}
+
+
+def _mail_author(proposal, subject, template, **context) -> None:
+    """Tell the person who sent it, in their language; other channels only when an address was given."""
+    if proposal.author is not None:
+        recipient, name, locale = proposal.author, proposal.author.public_name, proposal.author.locale
+    else:
+        recipient, name, locale = proposal.submitter_email, proposal.submitter_name, None
+    if not getattr(recipient, "email", recipient):
+        return
+    url = cycles.public_url("proposals.detail", **proposal_url_values(proposal))
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        queue_email(recipient, subject=str(subject) % {"reference": proposal.reference},
+                    template=f"proposals/email/{template}", proposal=proposal, name=name, url=url, **context)
+
+
+# --- after sending -----------------------------------------------------------------------------
+
+def edit(proposal, *, title, problem, body, area, values, actor, entity_name=None) -> ProposalVersion:
+    """The author (or a representative of its organisation) changes a proposal while the intake
+    window of its sector is open. Every edit becomes a new, readable version."""
+    require(actor, "edit_proposal", proposal)
+    if proposal.state is not ProposalState.SUBMITTED:
+        raise DomainError(None, _("Only a proposal that is still under consideration can be edited."))
+    cycles.require_accepting(_intake(proposal.cycle), clock.now(), proposal.sector)
+    content = _content(proposal.cycle, title=title, problem=problem, body=body, area=area, values=values,
+                       entity_name=entity_name)
+    _apply(proposal, content)
+    proposal.version_count += 1
+    proposal.edited_at = clock.now()
+    record_event(proposal, "EDITED", actor=actor)
+    return _snapshot(proposal, actor=actor)
+
+
+def withdraw(proposal, *, reason, actor, note="") -> None:
+    """The author withdraws it, saying why (a WithdrawalReason; OTHER needs `note`). It stays
+    visible, marked as withdrawn, and still counts as received."""
+    require(actor, "withdraw_proposal", proposal)
+    if not isinstance(reason, WithdrawalReason):
+        raise DomainError("reason", _("Choose why you withdraw it."))
+    note = _text(note, "note", REASON_MAX, required=reason is WithdrawalReason.OTHER,
+                 message=_("Tell us why you withdraw it."))
+    proposal.withdrawal_reason = reason
+    proposal.state_note = note or None
+    transition(proposal, ProposalState.WITHDRAWN, actor=actor, reason=note or reason.name)
+
+
+def mark_inadmissible(proposal, *, reason, actor) -> None:
+    """A moderator finds it not admissible (spam, abuse) with a public reason, told to its sender."""
+    require(actor, "moderate", proposal)
+    reason = _text(reason, "reason", REASON_MAX, message=_("Give the reason; the author will read it."))
+    proposal.state_note = reason
+    transition(proposal, ProposalState.INADMISSIBLE, actor=actor, reason=reason)
+    _mail_author(proposal, _l("Your proposal %(reference)s was found not admissible"), "inadmissible",
+                 reason=reason)
+
+
+# --- the register ------------------------------------------------------------------------------
+
+def received(cycle, *, sector=None, area=None, state=None, channel=None, organisation=None, q=None):
+    """The SELECT of the proposals received in `cycle`, filtered: the one definition of
+    "propuestas recibidas" that pages, exports and statistics use."""
+    query = select(Proposal).where(Proposal.cycle_id == cycle.id)
+    if sector is not None:
+        query = query.where(Proposal.sector == sector)
+    if area is not None:
+        query = query.where(Proposal.area_id == getattr(area, "id", area))
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    if channel is not None:
+        query = query.where(Proposal.channel == channel)
+    if organisation is not None:
+        query = query.where(Proposal.organisation_id == getattr(organisation, "id", organisation))
+    for word in similarity.search_words(q):
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+    return query.order_by(Proposal.number)
+
+
+def received_count(cycle, **filters) -> int:
+    inner = received(cycle, **filters).order_by(None).with_only_columns(Proposal.id).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner))
+
+
+def counts(cycle, **filters) -> dict:
+    """How many received proposals per sector and per area, for the top of the register."""
+    inner = received(cycle, **filters).order_by(None).subquery()
+    by_sector = db.session.execute(select(inner.c.sector, func.count()).group_by(inner.c.sector)).all()
+    by_area = db.session.execute(
+        select(ThematicArea, func.count(inner.c.id)).join(inner, inner.c.area_id == ThematicArea.id)
+        .group_by(ThematicArea.id).order_by(ThematicArea.position, ThematicArea.id)).all()
+    return {"sector": [(sector, n) for sector, n in sorted(by_sector, key=lambda row: list(Sector).index(row[0]))],
+            "area": [(area, n) for area, n in by_area]}
+
+
+def listing(cycle, **filters):
+    """`received()` with what a register row shows loaded in the same query."""
+    return received(cycle, **filters).options(joinedload(Proposal.area), joinedload(Proposal.organisation),
+                                              joinedload(Proposal.author))
+
+
+def find(cycle, reference) -> Proposal | None:
+    return db.session.scalar(select(Proposal).where(Proposal.cycle_id == cycle.id,
+                                                    Proposal.reference == reference))
+
+
+def similar_to(cycle, *, title, text, exclude=None, limit=SIMILAR_SHOWN) -> list[tuple[Proposal, float]]:
+    """The proposals already received in `cycle` most like this text, best first, with their score."""
+    query = (select(Proposal.id, Proposal.title_terms, Proposal.body_terms)
+             .where(Proposal.cycle_id == cycle.id, Proposal.state.not_in(NOT_SIMILAR_STATES)))
+    if exclude is not None:
+        query = query.where(Proposal.id != exclude.id)
+    ranked = similarity.rank(title, text, db.session.execute(query).all(), limit=limit)
+    if not ranked:
+        return []
+    loaded = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_([k for k, _ in ranked])))}
+    return [(loaded[key], score) for key, score in ranked]
+
+
+def public_history(proposal):
+    from consulta.core.audit import history
+
+    return history(proposal, public_only=True)
+
+
+def contact_addresses(proposals) -> dict[int, str | None]:
+    """The private contact address of each proposal's sender, for the moderators' register."""
+    return {p.id: (p.author.email if p.author is not None else p.submitter_email) for p in proposals}
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+EXPORT_FIELDS = ("reference", "title", "problem", "proposal", "thematic_area", "ogp_values", "entity",
+                 "sector", "organisation", "author", "channel", "received_on", "state", "edited", "url")
+
+
+def export_rows(cycle, **filters) -> list[dict]:
+    """The public fields of the received proposals, with the register's filters. Never contact data."""
+    rows = []
+    for proposal in db.session.scalars(received(cycle, **filters)):
+        rows.append({
+            "reference": proposal.reference, "title": proposal.title, "problem": proposal.problem,
+            "proposal": proposal.body, "thematic_area": proposal.area.name,
+            "ogp_values": [value.name for value in proposal.values], "entity": proposal.entity_name or "",
+            "sector": proposal.sector.name, "organisation": proposal.organisation.name if proposal.organisation else "",
+            "author": proposal.public_author, "channel": proposal.channel.name,
+            "received_on": proposal.received_on.isoformat(), "state": proposal.state.name,
+            "edited": proposal.is_edited, "url": cycles.public_url("proposals.detail", **proposal_url_values(proposal)),
+        })
+    return rows
+
+
+def attachment_of(proposal, attachment_id) -> Attachment | None:
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.proposal_id != proposal.id or found.removed_at is not None:
+        return None
+    return found
+
+
+def stored_file(attachment) -> storage.StoredFile:
+    return storage.StoredFile(key=attachment.key, content_type=attachment.content_type, size=attachment.size,
+                              original_name=attachment.original_name)
+
+
+def search_filter_choices(cycle) -> dict:
+    """The organisations that sent proposals to this cycle, for the register's filter."""
+    from consulta.organisations.models import Organisation
+
+    organisations_seen = db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(
+            select(Proposal.organisation_id).where(Proposal.cycle_id == cycle.id,
+                                                   Proposal.organisation_id.is_not(None))))
+        .order_by(Organisation.name))
+    return {"organisations": list(organisations_seen), "areas": areas(cycle)}
+
+
+# --- "download my data" ------------------------------------------------------------------------
+
+def _own_proposals(user) -> list[dict]:
+    rows = db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id))
+    return [{"reference": p.reference, "cycle": p.cycle.name, "title": p.title, "problem": p.problem,
+             "proposal": p.body, "thematic_area": p.area.name, "ogp_values": [v.name for v in p.values],
+             "entity": p.entity_name, "organisation": p.organisation.name if p.organisation else None,
+             "sector": p.sector, "state": p.state, "submitted_at": p.submitted_at,
+             "versions": [{"number": v.number, "title": v.title, "problem": v.problem, "proposal": v.body,
+                           "created_at": v.created_at} for v in p.versions],
+             "attachments": [a.original_name for a in p.attachments]} for p in rows]
+
+
+def _own_drafts(user) -> list[dict]:
+    rows = db.session.scalars(select(Draft).where(Draft.owner_id == user.id).order_by(Draft.id))
+    return [{"cycle": d.cycle.name, "title": d.title, "problem": d.problem, "proposal": d.body,
+             "thematic_area": d.area.name if d.area else None, "ogp_values": d.value_codes.split(",") if d.value_codes else [],
+             "entity": d.entity_name, "sent_as": d.proposal.reference if d.proposal else None,
+             "updated_at": d.updated_at} for d in rows]
+
+
+register_data_export("proposals", _own_proposals)
+register_data_export("proposal_drafts", _own_drafts)
