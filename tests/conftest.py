@@ -103,6 +103,30 @@ def rolled_back(app):
             connection.close()
 
 
+def separate_app(settings=config.TestingConfig, **overrides):
+    """Another app in this process, with a rate limiter of its own.
+
+    Flask-Limiter keeps its settings (on or off, default limits, storage) on the limiter object, not
+    per app: built with the shared one, this app's limits would leak into every app made after it.
+    The app's limiter is `limiter_of(app)`.
+    """
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from consulta import extensions
+
+    shared = extensions.limiter
+    extensions.limiter = Limiter(key_func=get_remote_address)
+    try:
+        return create_app(settings, **overrides)
+    finally:
+        extensions.limiter = shared
+
+
+def limiter_of(application):
+    return next(iter(application.extensions["limiter"]))
+
+
 @pytest.fixture
 def db(app):
     """The database, inside a transaction rolled back after the test."""

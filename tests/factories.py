@@ -241,3 +241,47 @@ def make_draft(cycle=None, owner=None, **overrides):
     draft = save_draft(cycle=cycle, owner=owner, **fields)
     db.session.flush()
     return draft
+
+
+# --- commitments ---------------------------------------------------------------------------------
+
+def make_commitment(cycle=None, **overrides):
+    """The next commitment of `cycle`'s plan (a new cycle with intake open by default), 1 Dec 2018 –
+    31 Aug 2020, drafted by a moderator of its jurisdiction; from no proposal unless `from_proposals`."""
+    from consulta.commitments.services import create_commitment, next_number
+    from consulta.proposals.models import OgpValue
+    from consulta.proposals.services import areas
+
+    cycle = cycle or make_intake_cycle()
+    fields = {"number": next_number(cycle), "name": unique("Compromiso "),
+              "entity": overrides.pop("entity", None) or make_entity(cycle.jurisdiction),
+              "starts_on": date(2018, 12, 1), "ends_on": date(2020, 8, 31),
+              "problem": "Los municipios no conocen el Modelo de Gobierno Abierto Municipal.",
+              "commitment_text": "Promover la adhesión de municipalidades al Modelo.",
+              "contribution": "Más municipios con diagnósticos y planes locales.",
+              "values": [OgpValue.TRANSPARENCIA, OgpValue.PARTICIPACION], "from_proposals": []}
+    fields.update(overrides)
+    if "area" not in fields:
+        fields["area"] = (areas(cycle) or [make_area(cycle)])[0]
+    if "actor" not in fields:
+        fields["actor"] = make_moderator(cycle.jurisdiction)
+    commitment = create_commitment(cycle, **fields)
+    db.session.flush()
+    return commitment
+
+
+def make_activity(commitment=None, **overrides):
+    """An activity inside the commitment's period (its first five months by default)."""
+    from datetime import timedelta
+
+    from consulta.commitments.services import add_activity
+
+    commitment = commitment or make_commitment()
+    fields = {"name": unique("Actividad "), "starts_on": commitment.starts_on,
+              "ends_on": min(commitment.ends_on, commitment.starts_on + timedelta(days=150))}
+    fields.update(overrides)
+    if "actor" not in fields:
+        fields["actor"] = make_moderator(commitment.cycle.jurisdiction)
+    activity = add_activity(commitment, **fields)
+    db.session.flush()
+    return activity

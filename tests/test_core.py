@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +27,7 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import FileStorage
 
 import config
-from consulta import ROOT, create_app
+from consulta import ROOT
 from consulta.core import clock as core_clock
 from consulta.core import outbox, permissions, storage
 from consulta.core.audit import StateChange, history, record_event, transition
@@ -38,8 +37,7 @@ from consulta.core.models import UTCDateTime
 from consulta.core.outbox import DeliveryStatus, OutboxEmail, deliver_pending, queue_email
 from consulta.core.sanitize import clean_html, plain_paragraphs
 from consulta.core.windows import Window, is_open, local_to_utc, window_from_dates, window_from_local
-from consulta.extensions import limiter
-from tests.conftest import IN_CI, database_url
+from tests.conftest import IN_CI, database_url, limiter_of, separate_app
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
@@ -100,17 +98,6 @@ def _in_spanish(message) -> str:
     translated = render("es")
     assert translated != render("en"), f"the Spanish catalogue has no translation for {render('en')!r}"
     return str(escape(translated))
-
-
-@contextmanager
-def _extra_app(settings=config.TestingConfig, **overrides):
-    """Another app in this process. The limiter is one object shared by every app in the process, and
-    an app with limits on switches it on for all: put it back as the suite's app had it."""
-    enabled = limiter.enabled
-    try:
-        yield create_app(settings, **overrides)
-    finally:
-        limiter.enabled = enabled
 
 
 # --- clock and windows ---------------------------------------------------------------------------
@@ -797,11 +784,10 @@ RATE_LIMIT_PREFIX = f"consulta-tests-{uuid.uuid4().hex[:8]}"
 
 @pytest.fixture
 def limited_app(app, workdir):
-    with _extra_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=str(workdir),
-                    RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute",
-                    RATELIMIT_KEY_PREFIX=RATE_LIMIT_PREFIX) as limited:
-        yield limited
-        limiter.reset()
+    # Hits stay in Redis for the limit's minute: a prefix of this run's own keeps runs apart.
+    return separate_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=str(workdir),
+                        RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute",
+                        RATELIMIT_KEY_PREFIX=f"{RATE_LIMIT_PREFIX}-{uuid.uuid4().hex[:6]}")
 
 
 def test_rate_limit_answers_429_with_the_error_page_in_both_languages(limited_app):
@@ -828,17 +814,18 @@ def test_rate_limit_answers_429_with_the_error_page_in_both_languages(limited_ap
 def test_rate_limit_storage_is_redis_when_redis_url_is_set(limited_app):
     from limits.storage import MemoryStorage, RedisStorage
 
+    storage = limiter_of(limited_app).storage
     redis_url = limited_app.config.get("REDIS_URL")
     if not redis_url:
-        assert isinstance(limiter.storage, MemoryStorage)
+        assert isinstance(storage, MemoryStorage)
         return
     import redis
 
-    assert isinstance(limiter.storage, RedisStorage)
+    assert isinstance(storage, RedisStorage)
     client = limited_app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.3"
     client.get("/")
-    keys = redis.Redis.from_url(redis_url).keys(f"*{RATE_LIMIT_PREFIX}*")
+    keys = redis.Redis.from_url(redis_url).keys(f"*{limited_app.config['RATELIMIT_KEY_PREFIX']}*")
     assert keys, "the hit did not land in Redis"
 
 
@@ -875,14 +862,14 @@ REAL_KEY = "k" * 48
 ])
 def test_production_config_refuses_unsafe_settings(app, overrides, message):
     with pytest.raises(RuntimeError, match=message):
-        create_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        separate_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                    **overrides)
 
 
 def test_production_config_starts_with_a_real_key_and_secure_cookies(app):
-    with _extra_app(config.ProductionConfig, SECRET_KEY=REAL_KEY,
-                    SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]) as production:
-        assert production.test_client().post("/_testing/clock", json={"now": None}).status_code == 404
+    production = separate_app(config.ProductionConfig, SECRET_KEY=REAL_KEY,
+                              SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    assert production.test_client().post("/_testing/clock", json={"now": None}).status_code == 404
     assert production.config["SESSION_COOKIE_SECURE"] and production.config["SESSION_COOKIE_HTTPONLY"]
     assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not production.config["TESTING_HOOKS"]

@@ -1,0 +1,301 @@
+"""The browser harness: Debian's Chromium, driven by Playwright, against consulta served by a real
+server process (gunicorn) on a free port with a database of its own.
+
+Fixtures:
+- `live_server`: the running server (`.url`, `.database_url`, `.log()`); session-wide.
+- `browser`: Chromium, headless; session-wide. `page` (a fresh context per test, es-CL, CSP
+  bypassed so that axe can be injected) and `no_js_page` (JavaScript off, CSP enforced).
+- `set_clock(instant | None)`: sets the server's clock (an aware datetime) or lets it run again.
+- `outbox_messages(to=None)`: the server's queued emails, newest first, each with its `links`.
+- `axe_check(page)`: fails with a readable list when axe-core finds any violation.
+- `page_bytes(page, url)`: loads `url` and returns (and prints) the bytes of HTML, CSS, JS, images
+  and fonts it transferred.
+
+Without Chromium or Playwright the browser tests skip; with CI=true they fail instead.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+import config
+from consulta import ROOT
+from tests.conftest import skip_or_fail
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 60
+MEASURED_TYPES = {"document", "stylesheet", "script", "image", "font"}
+
+
+def pytest_collection_modifyitems(items):
+    # Everything in this folder drives a browser, marked or not: `-m "not browser"` leaves it out.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _live_database(folder: Path) -> str:
+    """A database for the server alone: a SQLite file, or `<suite database>_live` on PostgreSQL,
+    dropped and created again for each run."""
+    if not os.environ.get("DATABASE_URL"):
+        return f"sqlite:///{folder / 'live.db'}"
+    suite = make_url(config._database_url())
+    live = suite.set(database=f"{suite.database}_live")
+    admin = create_engine(suite, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{live.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{live.database}"'))
+    finally:
+        admin.dispose()
+    return live.render_as_string(hide_password=False)
+
+
+@dataclass
+class OutboxMessage:
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    status: str
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    log_path: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def post_json(self, path: str, payload: dict) -> dict:
+        request = urllib.request.Request(self.url + path, data=json.dumps(payload).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def outbox(self, to: str | None = None) -> list[OutboxMessage]:
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(text(
+                    "SELECT recipient, subject, body_text, body_html, status FROM outbox_email ORDER BY id DESC"
+                )).all()
+        finally:
+            engine.dispose()
+        messages = [OutboxMessage(*row, links=re.findall(r"https?://[^\s<>\"')]+", row.body_text)) for row in rows]
+        return [message for message in messages if to is None or message.recipient == to]
+
+
+def _wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the live server exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the live server did not answer /health within {START_TIMEOUT} s:\n{server.log()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and its workers (they share the process group it leads)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    folder = Path(tempfile.mkdtemp(prefix="consulta-live-"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    database = _live_database(folder)
+    env = os.environ | {
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": database,
+        "SECRET_KEY": "live-server-testing-key-" + "x" * 16,
+        "CONSULTA_TESTING_HOOKS": "1",
+        "RATELIMIT_ENABLED": "0",
+        "OUTBOX_SEND_INLINE": "1",
+        "UPLOAD_DIR": str(folder / "uploads"),
+        "BASE_URL": url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("MAIL_SERVER", None)  # emails are printed to the server log and kept in its outbox table
+    env.pop("CONSULTA_ENV", None)
+    log_path = folder / "server.log"
+    with open(log_path, "wb") as log:
+        migrated = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT, timeout=120)
+    if migrated.returncode != 0:
+        raise RuntimeError(f"flask db upgrade failed for the live server:\n{log_path.read_text()}")
+    # One worker: the testing clock lives in the process, so every request must reach the same one.
+    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--bind",
+               f"127.0.0.1:{port}", "--access-logfile", "-", "--graceful-timeout", "5", "wsgi:app"]
+    log = open(log_path, "ab")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    server = LiveServer(url=url, database_url=database, log_path=log_path, process=process)
+    try:
+        _wait_until_healthy(server)
+        yield server
+    finally:
+        _stop(process)
+        log.close()
+        if database.startswith("postgresql"):
+            create_engine(database).dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the playwright package is not installed")
+    executable = shutil.which("chromium")
+    if executable is None:
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
+    playwright = sync_playwright().start()
+    try:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        except PlaywrightError as error:
+            skip_or_fail(f"chromium did not start: {error}")
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # axe-core is injected as a script, which consulta's CSP forbids: bypassed here, in the test
+    # browser only. `no_js_page` keeps the policy enforced.
+    context = browser.new_context(base_url=live_server.url, locale="es-CL", bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def no_js_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="es-CL", java_script_enabled=False)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def set_clock(live_server):
+    """`set_clock(instant)` freezes the server's clock at an aware datetime; `set_clock(None)` lets it
+    run. The clock runs again after the test."""
+
+    def set_to(instant: datetime | None) -> datetime:
+        if instant is not None and instant.tzinfo is None:
+            raise ValueError("set_clock takes an aware datetime")
+        answer = live_server.post_json("/_testing/clock", {"now": instant.isoformat() if instant else None})
+        return datetime.fromisoformat(answer["now"])
+
+    yield set_to
+    live_server.post_json("/_testing/clock", {"now": None})
+
+
+@pytest.fixture
+def outbox_messages(live_server):
+    """`outbox_messages(to=None)`: the live server's emails, newest first, with the links in each."""
+    return live_server.outbox
+
+
+@pytest.fixture
+def axe_check():
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, context=None):
+        results = axe.run(page, context=context)
+        violations = results.response["violations"]
+        if violations:
+            lines = []
+            for violation in violations:
+                lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']}")
+                for node in violation["nodes"][:5]:
+                    lines.append(f"    at {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}"
+                                 .replace("\n", " "))
+            pytest.fail(f"axe found {len(violations)} accessibility violation(s) on {page.url}:\n"
+                        + "\n".join(lines))
+        return results
+
+    return check
+
+
+@pytest.fixture
+def page_bytes():
+    """Load `url` in `page` and return the bytes of the HTML, CSS, JS, images and fonts it received.
+    Measure in a fresh page (the `page` fixture is one): a cached file counts as received again."""
+
+    def measure(page, url: str) -> int:
+        responses = []
+
+        def record(response):
+            responses.append(response)
+
+        page.on("response", record)
+        try:
+            page.goto(url, wait_until="load")
+        finally:
+            page.remove_listener("response", record)
+        sizes = []
+        for response in responses:
+            if response.request.resource_type in MEASURED_TYPES and not 300 <= response.status < 400:
+                sizes.append((response.request.resource_type, response.url, len(response.body())))
+        total = sum(size for _, _, size in sizes)
+        breakdown = "\n".join(f"  {size:>8} B  {kind:<10} {address}" for kind, address, size in sizes)
+        print(f"\npage bytes for {url}: {total} B\n{breakdown}")
+        return total
+
+    return measure
