@@ -38,6 +38,8 @@ EDITABLE_FIELDS = ("name", "slug", "code", "starts_on", "ends_on")
 
 # kind -> checks; a check takes the phase and answers None, or why the phase must stay shut.
 _gates: dict[PhaseKind, list] = {}
+# kind -> what other domains do when a phase of that kind opens (the consultation freezes the plan).
+_on_open: dict[PhaseKind, list] = {}
 
 
 def _check_actor(actor, obj) -> None:
@@ -284,6 +286,20 @@ def register_gate(kind: PhaseKind, check):
     return check
 
 
+def on_open(kind: PhaseKind, callback):
+    """Run `callback(phase, actor=...)` in the same transaction whenever a phase of `kind` opens,
+    by hand or by the scheduler."""
+    callbacks = _on_open.setdefault(kind, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+    return callback
+
+
+def _opened(phase, *, actor) -> None:
+    for callback in _on_open.get(phase.kind, ()):
+        callback(phase, actor=actor)
+
+
 def held_shut(phase) -> list[str]:
     """Why the phase must stay shut (empty when every gate lets it open)."""
     return [reason for reason in (check(phase) for check in _gates.get(phase.kind, ())) if reason]
@@ -317,6 +333,7 @@ def _announce(phase) -> int:
 
 def _open(phase, *, actor, reason: str) -> None:
     transition(phase, PhaseState.OPEN, actor=actor, reason=reason)
+    _opened(phase, actor=actor)
     _announce(phase)
 
 
@@ -364,6 +381,7 @@ def advance_phases(at: datetime, *, actor=None) -> list[str]:
         elif windows.has_closed(phase.window, at):
             # The whole window went by while nothing ran: record it honestly, announce nothing stale.
             transition(phase, PhaseState.OPEN, actor=actor, reason=WINDOW_OPENED)
+            _opened(phase, actor=actor)
             transition(phase, PhaseState.CLOSED, actor=actor, reason=WINDOW_CLOSED)
             summary.append(f"opened and closed (window already over): {_describe(phase)}")
         else:
