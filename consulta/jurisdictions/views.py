@@ -46,12 +46,11 @@ def index():
 
 @bp.route("/<slug>")
 def detail(slug):
-    from consulta.cycles.models import Cycle
+    # Imported here: cycles builds on jurisdictions, and this page is the one place that looks back.
+    from consulta.cycles.services import cycles_of
 
     jurisdiction = load_jurisdiction(slug)
-    cycles = db.session.scalars(select(Cycle).where(Cycle.jurisdiction_id == jurisdiction.id)
-                                .order_by(Cycle.starts_on.desc())).all()
-    return render_template("jurisdictions/detail.html", jurisdiction=jurisdiction, cycles=cycles,
+    return render_template("jurisdictions/detail.html", jurisdiction=jurisdiction, cycles=cycles_of(jurisdiction),
                            following=services.is_following(current_user, jurisdiction))
 
 
