@@ -2,7 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
 
-from consulta.accounts import models, views  # noqa: E402,F401  (models and routes register on import)
+from consulta.accounts import models, rules, views  # noqa: E402,F401  (models, rules and routes register on import)
 
 
 def init_app(app):

@@ -17,7 +17,8 @@ class UserState(enum.Enum):
 
 
 USER_STATE_LABELS = {"ACTIVE": _l("Active"), "SUSPENDED": _l("Suspended"), "CLOSED": _l("Closed"),
-                     "CREATED": _l("Created")}
+                     "CREATED": _l("Created"), "VERIFIED": _l("Email address confirmed"),
+                     "PASSWORD_RESET": _l("Password changed"), "EMAIL_CHANGED": _l("Email address changed")}
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -57,6 +58,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.state == UserState.ACTIVE
 
     @property
+    def is_authenticated(self) -> bool:
+        # UserMixin derives this from is_active, which would sign a suspended person out.
+        return True
+
+    @property
     def is_suspended(self) -> bool:
         return self.state == UserState.SUSPENDED
 
@@ -77,6 +83,10 @@ class SuspensionState(enum.Enum):
     APPEALED = "appealed"
     LIFTED = "lifted"
     UPHELD = "upheld"
+
+
+SUSPENSION_STATE_LABELS = {"ACTIVE": _l("In force"), "APPEALED": _l("Appealed"), "LIFTED": _l("Lifted"),
+                           "UPHELD": _l("Upheld on appeal")}
 
 
 class Suspension(TimestampMixin, db.Model):
