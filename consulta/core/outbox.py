@@ -74,6 +74,13 @@ def queue_email(recipient, *, subject: str, template: str, **context) -> OutboxE
     return email
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, on BASE_URL: never the Host header of the request that caused
+    the email (a forged Host must not end up in someone's inbox), and usable outside requests."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0

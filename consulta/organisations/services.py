@@ -4,7 +4,7 @@ A person alone takes part as ciudadanía. To take part for an OSC, a public agen
 private sector, the person asks to represent an organisation of that sector; a moderator of the
 organisation's jurisdiction verifies or rejects the request, with a reason the person is told.
 """
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consulta.core.audit import transition
 from consulta.core.errors import DomainError
-from consulta.core.outbox import queue_email
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.sectors import ORGANISATION_SECTORS, Sector
 from consulta.extensions import db
@@ -174,14 +174,6 @@ def withdraw_representation(representation, *, actor) -> Representation:
     return representation
 
 
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an email; outside a request (the demo, commands) it is built on BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _tell(representation, template: str, subject) -> None:
     """Email the person the decision, in their own language; `subject(name)` is read in it."""
     person = representation.user
@@ -191,7 +183,7 @@ def _tell(representation, template: str, subject) -> None:
     with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         queue_email(person, subject=subject(organisation.name), template=f"organisations/email/{template}",
                     representation=representation, organisation=organisation,
-                    mine_url=_link("organisations.mine"))
+                    mine_url=absolute_url("organisations.mine"))
 
 
 # --- what a person may act as --------------------------------------------------------------------
