@@ -270,6 +270,36 @@ def make_commitment(cycle=None, **overrides):
     return commitment
 
 
+# --- working tables ------------------------------------------------------------------------------
+
+def make_table(cycle=None, **overrides):
+    """A table of 10 seats at an address, a week from now (the test clock's now), registration open
+    from now until it starts; created by a moderator of the cycle's jurisdiction unless `actor` is given."""
+    from datetime import timedelta
+
+    from consulta.core import clock
+    from consulta.tables.services import create_table
+
+    cycle = cycle or make_cycle()
+    fields = {"title": unique("Mesa "), "area": "Transparencia e integridad", "address": "Morandé 360",
+              "commune": "Santiago", "starts_at": clock.now() + timedelta(days=7), "capacity": 10}
+    fields.update(overrides)
+    if "actor" not in fields:
+        fields["actor"] = make_moderator(cycle.jurisdiction)
+    table = create_table(cycle, **fields)
+    db.session.flush()
+    return table
+
+
+def make_registration(table=None, user=None, **overrides):
+    """`user` (a new person by default) registered for `table` as ciudadanía unless told otherwise."""
+    from consulta.tables.services import register
+
+    registration = register(table or make_table(), user=user or make_user(), **overrides)
+    db.session.flush()
+    return registration
+
+
 def make_activity(commitment=None, **overrides):
     """An activity inside the commitment's period (its first five months by default)."""
     from datetime import timedelta

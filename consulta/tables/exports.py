@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from consulta.core import clock
 from consulta.core.i18n import local_datetime
-from consulta.cycles.services import public_url
+from consulta.core.outbox import absolute_url
 from consulta.tables import services
 from consulta.tables.models import RegistrationState
 
@@ -60,7 +61,8 @@ def registrations_xlsx(table) -> bytes:
     sheet = book.active
     sheet.title = _("Registrations")[:31]
     for row in registration_rows(table):
-        sheet.append(row)
+        # Control characters typed into a text cannot be stored in a spreadsheet cell.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
     for cells in sheet.iter_rows():
         for cell in cells:
             # Text stays text: openpyxl would otherwise store "=…" as a formula.
@@ -101,7 +103,7 @@ def _place(table) -> str:
 
 
 def icalendar(table) -> bytes:
-    page = public_url("tables.detail", table_id=table.id)
+    page = absolute_url("tables.detail", table_id=table.id)
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "consulta"
     description = "\n\n".join(part for part in (table.area, table.description, table.online_link, page) if part)
     lines = [

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from consulta.core.forms import Form
 from consulta.core.sectors import Sector
 from consulta.jurisdictions.regions import Region
+from consulta.proposals.forms import MultiCheckboxField
 from consulta.tables import services
 from consulta.tables.models import MAX_CAPACITY
 
@@ -102,12 +103,37 @@ class WalkInForm(Form):
                                     validators=[Length(max=services.ORGANISATION_MAX)])
 
 
+def _proposal_label(proposal, current=None):
+    if current is None:
+        return f"{proposal.reference} — {proposal.title}"
+    return _l("%(reference)s — %(title)s (now at: %(table)s)", reference=proposal.reference, title=proposal.title,
+              table=current.title)
+
+
 class MinutesForm(Form):
     minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=services.MINUTES_MAX)],
                             description=_l("Public. Simple formatting is kept: paragraphs, bold, lists, links."))
     organisations_present = TextAreaField(
         _l("Organisations present"), validators=[Length(max=services.ORGANISATIONS_PRESENT_MAX * 201)],
         description=_l("One per line. Public."))
+    discussed = MultiCheckboxField(_l("Proposals the table discussed"), coerce=int, choices=[])
+
+    def __init__(self, *args, links=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.discussed.choices = [SelectChoice(link.proposal_id, _proposal_label(link.proposal)) for link in links]
+        if not self.is_submitted():
+            self.discussed.data = [link.proposal_id for link in links if link.discussed]
+
+
+class AssignForm(Form):
+    proposals = MultiCheckboxField(_l("Proposals to assign to this table"), coerce=int, choices=[],
+                                   validators=[DataRequired()])
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_id = {proposal.id: proposal for proposal, _current in choices}
+        self.proposals.choices = [SelectChoice(proposal.id, _proposal_label(proposal, current))
+                                  for proposal, current in choices]
 
 
 class SearchForm(Form):

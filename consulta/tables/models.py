@@ -43,7 +43,8 @@ HISTORY_LABELS = {
     "WAITING": _l("On the waiting list"),
     "CANCELLED": _l("Cancelled"),
     "CREATED": _l("Created"),
-    "ASSIGNED": _l("Proposal assigned"),
+    "ASSIGNED": _l("Proposal assigned to the table"),
+    "MOVED": _l("Proposal moved to another table"),
 }
 
 
@@ -176,3 +177,18 @@ class CheckIn(db.Model):
         CheckConstraint("(registration_id IS NULL) = (walk_in_name IS NOT NULL)", name="registered_or_walk_in"),
         CheckConstraint("(registration_id IS NULL) = (user_id IS NULL)", name="registered_has_person"),
     )
+
+
+class TableProposal(db.Model):
+    """A proposal assigned to a table (each proposal to one table at most), and whether the table
+    discussed it. It lives here, not on the proposal, so that intake knows nothing of tables."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("working_table.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), unique=True)
+    discussed: Mapped[bool] = mapped_column(default=False)
+    assigned_at: Mapped[datetime] = mapped_column(default=clock.now)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    table: Mapped[WorkingTable] = relationship()
+    proposal = relationship("Proposal")

@@ -12,8 +12,9 @@ and, for a moderator's action, must moderate the table's jurisdiction):
     set_capacity(table, *, capacity, actor, reason="") -> list[Registration]
     check_in(registration, *, actor) -> CheckIn;  check_in_code(table, *, code, actor) -> CheckIn
     walk_in(table, *, name, organisation_name=None, actor) -> CheckIn
-    write_minutes(table, *, minutes, organisations_present=None, actor)
+    write_minutes(table, *, minutes, organisations_present=None, discussed=None, actor)
     close_table(table, *, actor, reason="")
+    assign_proposals(table, proposals, *, actor) -> list[TableProposal];  table_of(proposal)
     send_reminders() -> int
     tables_held(cycle) -> int;  attendees(cycle) -> int      (the seed's two figures)
 
@@ -40,20 +41,21 @@ from consulta.core import clock, windows
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError, WindowClosed
 from consulta.core.i18n import local_datetime
-from consulta.core.outbox import queue_email
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.sanitize import clean_html
 from consulta.core.sectors import Sector
 from consulta.core.windows import Window
-from consulta.cycles.services import public_url
 from consulta.extensions import db
 from consulta.jurisdictions.regions import Region
 from consulta.organisations.services import require_sector
+from consulta.proposals.models import Proposal, ProposalState
 from consulta.tables.models import (
     MAX_CAPACITY,
     CheckIn,
     Registration,
     RegistrationState,
+    TableProposal,
     TableState,
     WorkingTable,
 )
@@ -378,8 +380,8 @@ def _tell(registration, template: str) -> None:
     with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         queue_email(person, subject=SUBJECTS[template](table), template=f"tables/email/{template}",
                     registration=registration, table=table,
-                    table_url=public_url("tables.detail", table_id=table.id),
-                    calendar_url=public_url("tables.calendar", table_id=table.id))
+                    table_url=absolute_url("tables.detail", table_id=table.id),
+                    calendar_url=absolute_url("tables.calendar", table_id=table.id))
 
 
 # --- at the door ---------------------------------------------------------------------------------
@@ -462,9 +464,11 @@ def _require_started(table, field: str) -> None:
                                    when=local_datetime(table.starts_at, table.venue_timezone, "long")))
 
 
-def write_minutes(table, *, minutes, actor, organisations_present=None) -> None:
-    """The public minutes (sanitised rich text) and the organisations present, once the table has
-    started. A closed table's minutes may still be corrected; every version is audited."""
+def write_minutes(table, *, minutes, actor, organisations_present=None, discussed=None) -> None:
+    """The public minutes (sanitised rich text), the organisations present (names, one per line or
+    a list) and which of the table's assigned proposals it `discussed` (proposals or their ids),
+    once the table has started. A closed table's minutes may still be corrected; every version is
+    audited."""
     require(actor, "moderate", table)
     _require_started(table, "minutes")
     if len(minutes or "") > MINUTES_MAX:
@@ -475,6 +479,8 @@ def write_minutes(table, *, minutes, actor, organisations_present=None) -> None:
     table.minutes = cleaned
     if organisations_present is not None:
         table.organisations_present = _organisations(organisations_present)
+    if discussed is not None:
+        _mark_discussed(table, discussed)
     record_event(table, "MINUTES", actor=actor)
     db.session.flush()
 
@@ -488,6 +494,85 @@ def close_table(table, *, actor, reason: str = "") -> None:
         raise DomainError("minutes", _("Write the minutes before closing the table."))
     transition(table, TableState.CLOSED, actor=actor, reason=_text(reason, "reason", REASON_MAX))
     db.session.flush()
+
+
+# --- proposals assigned to tables ---------------------------------------------------------------
+
+def _assignable(proposal) -> bool:
+    return proposal.state not in (ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE)
+
+
+def assign_proposals(table, proposals, *, actor) -> list[TableProposal]:
+    """Assign proposals of the table's cycle to it. A proposal sits at one table at most: one
+    assigned elsewhere moves here (audited). Returns the links made or moved."""
+    require(actor, "moderate", table)
+    _require_scheduled(table, "proposals")
+    changed = []
+    for proposal in proposals:
+        if proposal.cycle_id != table.cycle_id:
+            raise DomainError("proposals", _("%(reference)s belongs to another cycle.", reference=proposal.reference))
+        if not _assignable(proposal):
+            raise DomainError("proposals", _("%(reference)s was withdrawn or is not admissible.",
+                                             reference=proposal.reference))
+        link = db.session.scalar(select(TableProposal).where(TableProposal.proposal_id == proposal.id))
+        if link is not None and link.table_id == table.id:
+            continue
+        if link is not None:
+            if link.table.is_closed:
+                raise DomainError("proposals", _("%(reference)s belongs to a table that already took place.",
+                                                 reference=proposal.reference))
+            before = link.table.title
+            link.table, link.discussed = table, False
+            link.assigned_at, link.assigned_by_id = clock.now(), getattr(actor, "id", None)
+            record_event(link, "MOVED", actor=actor, reason=f"{before} → {table.title}")
+        else:
+            link = TableProposal(table_id=table.id, proposal_id=proposal.id, assigned_at=clock.now(),
+                                 assigned_by_id=getattr(actor, "id", None))
+            try:
+                # Two moderators assigning one proposal at once: the unique index keeps one.
+                with db.session.begin_nested():
+                    db.session.add(link)
+                    db.session.flush()
+            except IntegrityError:
+                raise DomainError("proposals", _("%(reference)s was just assigned to another table: try again.",
+                                                 reference=proposal.reference)) from None
+            record_event(link, "ASSIGNED", actor=actor, reason=proposal.reference)
+        changed.append(link)
+    return changed
+
+
+def _mark_discussed(table, discussed) -> None:
+    wanted = {getattr(item, "id", item) for item in discussed}
+    links = assigned_links(table)
+    unknown = wanted - {link.proposal_id for link in links}
+    if unknown:
+        raise DomainError("discussed", _("Only the proposals assigned to this table can be marked as discussed."))
+    for link in links:
+        link.discussed = link.proposal_id in wanted
+
+
+def assigned_links(table) -> list[TableProposal]:
+    return list(db.session.scalars(select(TableProposal).join(Proposal, Proposal.id == TableProposal.proposal_id)
+                                   .where(TableProposal.table_id == table.id).order_by(Proposal.number)))
+
+
+def assignment_choices(table) -> list[tuple[Proposal, WorkingTable | None]]:
+    """The cycle's proposals that may sit at a table, each with the table it sits at now (or None)."""
+    rows = db.session.execute(
+        select(Proposal, WorkingTable)
+        .outerjoin(TableProposal, TableProposal.proposal_id == Proposal.id)
+        .outerjoin(WorkingTable, WorkingTable.id == TableProposal.table_id)
+        .where(Proposal.cycle_id == table.cycle_id,
+               Proposal.state.not_in((ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE)))
+        .order_by(Proposal.number)
+    ).all()
+    return [(proposal, current) for proposal, current in rows]
+
+
+def table_of(proposal) -> WorkingTable | None:
+    """The table a proposal is assigned to, for the proposal's page."""
+    return db.session.scalar(select(WorkingTable).join(TableProposal, TableProposal.table_id == WorkingTable.id)
+                             .where(TableProposal.proposal_id == proposal.id))
 
 
 # --- reminders -----------------------------------------------------------------------------------

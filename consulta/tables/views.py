@@ -13,8 +13,8 @@ from consulta.extensions import db
 from consulta.jurisdictions.models import Jurisdiction
 from consulta.organisations.services import verified_organisations
 from consulta.tables import bp, exports, services
-from consulta.tables.forms import (CapacityForm, CheckInForm, MinutesForm, RegistrationForm, SearchForm, TableForm,
-                                   WalkInForm)
+from consulta.tables.forms import (AssignForm, CapacityForm, CheckInForm, MinutesForm, RegistrationForm, SearchForm,
+                                   TableForm, WalkInForm)
 from consulta.tables.models import HISTORY_LABELS, Registration, RegistrationState, WorkingTable
 
 SEARCH_MAX = 120
@@ -78,8 +78,8 @@ def detail(table_id):
         position=services.waiting_position(mine) if mine else None,
         waiting=services.waiting_count(table),
         attendance=services.attendance_by_table([table]).get(table.id, 0),
-        registration_open=services.registration_open(table),
-        history=history(table), labels=HISTORY_LABELS, form=ConfirmForm(),
+        registration_open=services.registration_open(table), links=services.assigned_links(table),
+        history=history(table), labels=HISTORY_LABELS,
     )
 
 
@@ -161,7 +161,7 @@ def _manage_page(table, *, capacity_form=None, check_in_form=None, walk_in_form=
         walk_ins=services.walk_ins(table), attendance=services.attendance_by_table([table]).get(table.id, 0),
         capacity_form=capacity_form or CapacityForm(capacity=table.capacity),
         check_in_form=check_in_form or CheckInForm(formdata=None),
-        walk_in_form=walk_in_form or WalkInForm(formdata=None), confirm_form=ConfirmForm(),
+        walk_in_form=walk_in_form or WalkInForm(formdata=None),
         history=history(table), labels=HISTORY_LABELS,
     ), status
 
@@ -257,14 +257,14 @@ def walk_in(table_id):
 def minutes(table_id):
     table = _table(table_id)
     require(current_user, "moderate", table)
-    form = MinutesForm()
-    if request.method == "GET" and not form.is_submitted():
+    form = MinutesForm(links=services.assigned_links(table))
+    if not form.is_submitted():
         form.minutes.data = table.minutes
         form.organisations_present.data = table.organisations_present or "\n".join(
             services.organisations_checked_in(table))
     if form.validate_on_submit():
         try:
-            services.write_minutes(table, minutes=form.minutes.data,
+            services.write_minutes(table, minutes=form.minutes.data, discussed=form.discussed.data,
                                    organisations_present=form.organisations_present.data, actor=current_user)
         except DomainError as error:
             form.attach(error)
@@ -273,6 +273,26 @@ def minutes(table_id):
             flash(_("The minutes are saved."))
             return _manage(table)
     return render_template("tables/minutes.html", table=table, form=form, now=clock.now())
+
+
+@bp.route("/<int:table_id>/propuestas", methods=["GET", "POST"])
+def proposals(table_id):
+    table = _table(table_id)
+    require(current_user, "moderate", table)
+    choices = [(proposal, current) for proposal, current in services.assignment_choices(table)
+               if current is None or current.id != table.id]
+    form = AssignForm(choices=choices)
+    if form.validate_on_submit():
+        try:
+            services.assign_proposals(table, [form.by_id[key] for key in form.proposals.data], actor=current_user)
+        except DomainError as error:
+            form.attach(error)
+        else:
+            db.session.commit()
+            flash(_("The proposals are assigned to this table."))
+            return redirect(url_for(".proposals", table_id=table.id))
+    return render_template("tables/proposals.html", table=table, form=form,
+                           links=services.assigned_links(table), has_choices=bool(choices))
 
 
 @bp.route("/<int:table_id>/cerrar", methods=["POST"])
