@@ -105,6 +105,33 @@ def make_organisation(*, verified=True, **overrides):
     return make_representation(verified=verified, **overrides).organisation
 
 
+# --- cycles and phases ---------------------------------------------------------------------------
+
+def make_cycle(jurisdiction=None, **overrides):
+    """A cycle over 2018-2020 (the 4th plan's years) of a new municipality unless told otherwise."""
+    from consulta.cycles.services import create_cycle
+
+    number = next(_sequence)
+    fields = {"name": f"Plan de Acción {number}", "slug": f"plan-{number}", "code": f"PA{number}",
+              "starts_on": date(2018, 1, 1), "ends_on": date(2020, 12, 31), "actor": None}
+    fields.update(overrides)
+    cycle = create_cycle(jurisdiction or make_jurisdiction(), **fields)
+    db.session.flush()
+    return cycle
+
+
+def make_phase(cycle=None, kind=None, *, first_day=date(2018, 6, 18), last_day=date(2018, 7, 13), **overrides):
+    """A scheduled phase (intake by default) typed as dates: the 4th plan's 18 June–13 July 2018."""
+    from consulta.core.windows import window_from_dates
+    from consulta.cycles.models import PhaseKind
+    from consulta.cycles.services import set_phase
+
+    cycle = cycle or make_cycle()
+    fields = {"window": window_from_dates(first_day, last_day, cycle.jurisdiction.timezone), "actor": None}
+    fields.update(overrides)
+    return set_phase(cycle, kind or PhaseKind.INTAKE, **fields)
+
+
 # --- municipal model ---------------------------------------------------------------------------
 
 def make_adhesion(jurisdiction=None, state=None, **overrides):
