@@ -19,7 +19,8 @@ from consulta.core.outbox import OutboxEmail
 from consulta.core.permissions import can
 from consulta.extensions import limiter
 from consulta.jurisdictions.models import Role
-from tests.factories import DEFAULT_PASSWORD, make_grant, make_jurisdiction, make_user
+from tests.factories import (DEFAULT_PASSWORD, make_grant, make_jurisdiction, make_moderator, make_representation,
+                             make_user)
 
 NEW_PASSWORD = "a much longer passphrase"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -77,7 +78,7 @@ def place(db):
 
 # --- the whole life of an account ----------------------------------------------------------------
 
-def test_whole_account_life(client, db):
+def test_whole_account_life(client, db, login_as):
     # Sign up: the address is stored in lower case, unverified, with its creation in the history.
     response = submit(client, "/cuenta/registro", {"display_name": "Ana Pérez", "email": "Ana@Example.org",
                                                    "password": DEFAULT_PASSWORD})
@@ -129,6 +130,9 @@ def test_whole_account_life(client, db):
 
     submit(client, "/cuenta/perfil", {"display_name": "Ana Pérez", "phone": "+56 9 1234 5678"})
     assert user_by_email(db, "ana.nueva@example.org").phone == "+56 9 1234 5678"
+    # Something she contributed: a request to represent an organisation.
+    representation = make_representation(user=user_by_email(db, "ana.nueva@example.org"))
+    db.session.commit()
 
     # Close: contact data and name gone, sessions ended, contributions kept under a pseudonym.
     acted = db.session.scalar(select(func.count()).select_from(StateChange).where(StateChange.actor_id == ana.id))
@@ -144,6 +148,13 @@ def test_whole_account_life(client, db):
                              .where(StateChange.actor_id == ana.id)) == acted + 1
     assert client.get("/cuenta/").status_code == 302  # signed out
     assert sign_in(client, "ana.nueva@example.org", NEW_PASSWORD).status_code == 200
+
+    # What she contributed stays, shown under the pseudonym, with no trace of her name or contacts.
+    login_as(make_moderator(representation.organisation.jurisdiction))
+    page = client.get(f"/organizaciones/solicitudes/{representation.id}").get_data(as_text=True)
+    assert ana.pseudonym in page
+    assert [text for text in ("Ana Pérez", "ana.nueva@example.org", "ana@example.org", "1234 5678")
+            if text in page] == []
 
 
 def test_a_closed_accounts_contributions_show_under_its_pseudonym(client, db, login_as, place):
@@ -512,3 +523,14 @@ def test_sign_in_attempts_are_rate_limited(app, db, monkeypatch):
     finally:
         limiter.reset()
     assert statuses == [200, 200, 429]
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def test_flask_users_create_makes_a_verified_account(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "Cli@Example.org", "--name", "Cli", "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert user_by_email(db, "cli@example.org").is_verified
+    again = runner.invoke(args=["users", "create", "cli@example.org", "--name", "Cli", "--password", NEW_PASSWORD])
+    assert again.exit_code != 0 and "already exists" in again.output

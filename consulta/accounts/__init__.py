@@ -6,6 +6,8 @@ from consulta.accounts import models, rules, views  # noqa: E402,F401  (models, 
 
 
 def init_app(app):
+    from consulta.accounts import cli
     from consulta.extensions import login_manager
 
     login_manager.user_loader(models.load_user)
+    cli.register(app)
