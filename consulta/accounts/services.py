@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from consulta.accounts import exports, tokens
-from consulta.accounts.exports import register_data_export  # noqa: F401  (other domains add sections)
 from consulta.accounts.models import Suspension, SuspensionState, User, UserState
 from consulta.accounts.passwords import check_password, check_policy, hash_password, needs_rehash
-from consulta.accounts.tokens import InvalidLink  # noqa: F401  (views catch it)
+from consulta.accounts.tokens import InvalidLink
 from consulta.core import clock
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError

@@ -202,6 +202,7 @@ def edit_profile():
 
 
 @bp.route("/correo", methods=["GET", "POST"])
+@auth_limited
 @requires("edit_profile", load=_me)
 def change_email():
     form = EmailChangeForm()
@@ -234,6 +235,7 @@ def confirm_email(token):
 
 
 @bp.route("/cerrar", methods=["GET", "POST"])
+@auth_limited
 @requires("close_account", load=_me)
 def close_account():
     form = CloseAccountForm()
