@@ -288,7 +288,10 @@ def test_opening_and_closing_refuse_what_makes_no_sense(db, clock):
     phase = make_phase()
     with pytest.raises(DomainError):
         services.close_phase(phase, actor=None)
-    clock.at(2018, 8, 1)
+    clock.at(phase.opens_at - SECOND)
+    with pytest.raises(DomainError):
+        services.open_phase(phase, actor=None)  # its window has not started
+    clock.at(phase.closes_at)
     with pytest.raises(DomainError):
         services.open_phase(phase, actor=None)  # its window is over
     assert phase.state == PhaseState.SCHEDULED

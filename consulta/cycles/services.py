@@ -345,9 +345,14 @@ def open_phase(phase, *, actor, reason: str = "") -> Phase:
     refusals = held_shut(phase)
     if refusals:
         raise DomainError(None, " ".join(refusals))
-    if windows.has_closed(phase.window, clock.now()):
+    # Open means "inside its window": to open earlier or again after the end, the dates change first.
+    now, tz = clock.now(), phase.cycle.jurisdiction.timezone
+    if now < phase.opens_at:
+        raise DomainError(None, _("Its window starts on %(when)s: change the dates to open it earlier.",
+                                  when=local_datetime(phase.opens_at, tz)))
+    if windows.has_closed(phase.window, now):
         raise DomainError(None, _("Its window ended on %(when)s: change the dates before opening it.",
-                                  when=local_datetime(phase.closes_at, phase.cycle.jurisdiction.timezone)))
+                                  when=local_datetime(phase.closes_at, tz)))
     _open(phase, actor=actor, reason=(reason or "").strip())
     return phase
 
