@@ -101,6 +101,19 @@ def test_address_and_prefix_are_unique_within_a_jurisdiction_only(db):
     assert make_cycle(make_jurisdiction(), slug="plan-local", code="PL1").id != cycle.id
 
 
+def test_an_address_taken_by_a_concurrent_request_is_a_refusal_not_a_crash(db, monkeypatch):
+    cycle = make_cycle(slug="plan-local")
+    # The other request's row arrives between the check and the insert.
+    monkeypatch.setattr(services, "_check_slug", lambda jurisdiction, slug, current=None: slug)
+    with pytest.raises(DomainError) as refused:
+        make_cycle(cycle.jurisdiction, slug="plan-local")
+    assert refused.value.field == "slug"
+    other = make_cycle(cycle.jurisdiction, slug="plan-otro")
+    with pytest.raises(DomainError):
+        services.update_cycle(other, slug="plan-local", actor=None)
+    assert other.slug == "plan-otro"  # the session is still usable, the cycle unchanged
+
+
 def test_the_prefix_cannot_change_once_a_phase_has_opened(db, clock):
     phase = make_phase()
     services.update_cycle(phase.cycle, code="NEW", actor=None)

@@ -6,6 +6,7 @@ while what it needs is missing. Windows are stored in UTC; administrators type t
 jurisdiction's local dates or times, and every message shows them in that zone again.
 """
 import re
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -108,14 +109,17 @@ def cycle_span(cycle) -> Window:
     return windows.window_from_dates(cycle.starts_on, cycle.ends_on, cycle.jurisdiction.timezone)
 
 
-def _insert(obj, field: str, message: str) -> None:
-    """Insert inside a savepoint, so that a unique constraint lost to a concurrent request is a refusal."""
+@contextmanager
+def _unique_or_refused():
+    """Write inside a savepoint: an address or prefix a concurrent request took after the checks
+    is a refusal, not a crash."""
     try:
         with db.session.begin_nested():
-            db.session.add(obj)
+            yield
             db.session.flush()
     except IntegrityError:
-        raise DomainError(field, message) from None
+        raise DomainError("slug", _("Another cycle of this jurisdiction already uses this address or "
+                                    "reference prefix.")) from None
 
 
 def create_cycle(jurisdiction, *, name, slug, code, starts_on, ends_on, actor) -> Cycle:
@@ -124,7 +128,8 @@ def create_cycle(jurisdiction, *, name, slug, code, starts_on, ends_on, actor) -
     name, slug, code = _clean_name(name), _check_slug(jurisdiction, slug), _check_code(jurisdiction, code)
     _check_dates(starts_on, ends_on)
     cycle = Cycle(jurisdiction=jurisdiction, name=name, slug=slug, code=code, starts_on=starts_on, ends_on=ends_on)
-    _insert(cycle, "slug", _("Another cycle of this jurisdiction already uses this address or reference prefix."))
+    with _unique_or_refused():
+        db.session.add(cycle)
     record_event(cycle, "CREATED", actor=actor)
     return cycle
 
@@ -156,10 +161,10 @@ def update_cycle(cycle, *, actor, **fields) -> Cycle:
                                            phase=phase.label))
     changes.update(starts_on=starts_on, ends_on=ends_on)
     changed = [key for key, value in changes.items() if getattr(cycle, key) != value]
-    for key in changed:
-        setattr(cycle, key, changes[key])
     if changed:
-        db.session.flush()
+        with _unique_or_refused():
+            for key in changed:
+                setattr(cycle, key, changes[key])
         record_event(cycle, "UPDATED", actor=actor, reason=", ".join(changed))
     return cycle
 
