@@ -131,6 +131,16 @@ def test_the_national_body_invites_and_the_municipality_records_its_act_each_ste
     assert rows[1].at == datetime(2019, 6, 10, 15, tzinfo=UTC)
 
 
+def test_the_invitation_is_emailed_to_the_municipality_s_own_administrators(world):
+    from consulta.core.outbox import OutboxEmail
+    from consulta.extensions import db
+
+    services.invite(world.renca, actor=world.national_admin)
+    emails = db.session.scalars(select(OutboxEmail)).all()
+    assert [email.recipient for email in emails] == [world.renca_admin.email]
+    assert "Renca" in emails[0].subject and "/municipios/renca" in emails[0].body_text
+
+
 @pytest.mark.parametrize("person", ["renca_admin", "renca_moderator", "national_moderator", "citizen", "visitor"])
 def test_only_national_administrators_invite(world, person):
     with pytest.raises(PermissionDenied):

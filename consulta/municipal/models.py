@@ -27,8 +27,8 @@ class AdhesionState(enum.Enum):
 ADHESION_LABELS = {
     "INVITED": _l("Invited"),
     "ADHERED": _l("Adhered"),
-    "DIAGNOSING": _l("Running its diagnostic"),
-    "WITH_PLAN": _l("With an action plan"),
+    "DIAGNOSING": _l("Diagnosing"),
+    "WITH_PLAN": _l("With action plan"),
     "IMPLEMENTING": _l("Implementing"),
     "WITHDRAWN": _l("Withdrawn"),
     "CREATED": _l("Created"),
@@ -96,12 +96,23 @@ class Area(enum.Enum):
     def label(self):
         return AREA_LABELS[self]
 
+    @property
+    def short_label(self):
+        """For table headings, where four long names do not fit side by side."""
+        return AREA_SHORT_LABELS[self]
+
 
 AREA_LABELS = {
     Area.TRANSPARENCY: _l("Transparency"),
     Area.ACCOUNTABILITY: _l("Accountability"),
     Area.PARTICIPATION: _l("Citizen participation"),
     Area.COLLABORATION: _l("Collaboration with civil society"),
+}
+AREA_SHORT_LABELS = {
+    Area.TRANSPARENCY: _l("Transparency"),
+    Area.ACCOUNTABILITY: _l("Accountability"),
+    Area.PARTICIPATION: _l("Participation"),
+    Area.COLLABORATION: _l("Collaboration"),
 }
 
 

@@ -31,8 +31,8 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -40,11 +40,13 @@ from consulta.core import clock
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
 from consulta.core.i18n import local_date
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.storage import IMAGE_AND_PDF, store
+from consulta.accounts.models import User
 from consulta.cycles.models import Cycle, PhaseState
 from consulta.extensions import db
-from consulta.jurisdictions.models import Jurisdiction, JurisdictionKind
+from consulta.jurisdictions.models import GrantState, Jurisdiction, JurisdictionKind, Role, RoleGrant
 from consulta.jurisdictions.regions import Region
 from consulta.municipal.models import (
     ADHERENT_STATES, ActivityKind, Adhesion, AdhesionState, Answer, Area, Attendee, Diagnostic,
@@ -100,7 +102,22 @@ def invite(jurisdiction, *, actor, reason: str = "") -> Adhesion:
     elif adhesion.state != AdhesionState.WITHDRAWN:
         raise DomainError(None, _("%(name)s has already been invited.", name=jurisdiction.name))
     transition(adhesion, AdhesionState.INVITED, actor=actor, reason=reason.strip())
+    _tell_administrators(jurisdiction)
     return adhesion
+
+
+def _tell_administrators(jurisdiction) -> None:
+    """Email the municipality's own administrators, each in their language, that it was invited."""
+    link = absolute_url("municipal.municipality", slug=jurisdiction.slug)
+    people = db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.jurisdiction_id == jurisdiction.id, RoleGrant.role == Role.ADMIN,
+               RoleGrant.state == GrantState.ACTIVE, User.email.is_not(None)).distinct())
+    for person in people:
+        with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            queue_email(person, subject=_("%(name)s is invited to the Municipal Open Government Model",
+                                          name=jurisdiction.name),
+                        template="municipal/email/invited", jurisdiction=jurisdiction, link=link)
 
 
 def record_adhesion(jurisdiction, *, mayor_name, signed_on, act_number, document=None, actor) -> Adhesion:
