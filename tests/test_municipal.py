@@ -808,3 +808,14 @@ def test_a_municipality_page_shows_its_state_history_and_diagnostics(world, clie
     assert page.count("<h1") == 1
     assert "History" in page or "Historial" in page
     assert f"/municipios/renca/diagnosticos/{diagnostic.id}" in page
+
+
+def test_scores_are_written_the_spanish_way_in_spanish(world, client, app, monkeypatch):
+    version = make_questionnaire(SCORED_QUESTIONS)
+    q = version.questions
+    diagnostic = make_diagnostic(world.renca, version, values={q[0]: 4, q[1]: 0, q[2]: 1, q[3]: 5, q[4]: 2, q[5]: 3},
+                                 submitted=True)
+    settle()
+    monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "es")
+    page = client.get(f"/municipios/renca/diagnosticos/{diagnostic.id}").get_data(as_text=True)
+    assert "46,3" in page and "46.3" not in page
