@@ -534,3 +534,29 @@ def test_flask_users_create_makes_a_verified_account(app, db):
     assert user_by_email(db, "cli@example.org").is_verified
     again = runner.invoke(args=["users", "create", "cli@example.org", "--name", "Cli", "--password", NEW_PASSWORD])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+# --- every page ----------------------------------------------------------------------------------
+
+def test_every_accounts_page_answers_with_one_heading(client, db, login_as, place):
+    person = make_user()
+    admin = make_staff(Role.ADMIN, place)
+    moderator = make_staff(Role.MODERATOR, place)
+    suspension = services.suspend(person, actor=moderator, jurisdiction=place, reason="Spam")
+    services.appeal(suspension, actor=person, text="No")
+    pages = {
+        None: ["/cuenta/ingresar", "/cuenta/registro", "/cuenta/clave/olvido", "/cuenta/verificar/nuevo",
+               "/cuenta/revisa-tu-correo/clave", "/cuenta/verificar/forged", "/cuenta/clave/forged",
+               "/cuenta/correo/forged"],
+        person: ["/cuenta/", "/cuenta/suspension", "/cuenta/cerrar"],
+        admin: ["/cuenta/", "/cuenta/perfil", "/cuenta/correo", "/cuenta/equipo", "/cuenta/suspensiones",
+                f"/cuenta/suspensiones/{suspension.id}"],
+        moderator: [f"/cuenta/suspensiones/nueva/{admin.id}"],
+    }
+    for who, paths in pages.items():
+        if who is not None:
+            login_as(who)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code in {200, 400}, path
+            assert response.get_data(as_text=True).count("<h1") == 1, path
