@@ -903,4 +903,17 @@ def test_a_cycle_without_intake_says_so_on_the_form(db, client, login_as):
     login_as(make_user())
     in_english(client)
     html = client.get(path(cycle, "nueva")).get_data(as_text=True)
-    assert "This cycle does not receive proposals." in html
+    assert "This cycle does not receive proposals." in html and "Review and send" not in html
+
+
+def test_the_cycle_page_links_the_register_and_the_form_while_intake_is_open(db, client, clock):
+    cycle = make_intake_cycle()
+    make_proposal(cycle)
+    cycle_page = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}"
+    in_english(client)
+    html = client.get(cycle_page).get_data(as_text=True)
+    assert f'href="{path(cycle)}"' in html and "1 proposal received" in html
+    assert f'href="{path(cycle, "nueva")}"' in html
+    clock.at(intake(cycle).closes_at)
+    html = client.get(cycle_page).get_data(as_text=True)
+    assert f'href="{path(cycle)}"' in html and f'href="{path(cycle, "nueva")}"' not in html

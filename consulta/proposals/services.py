@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consulta.accounts.exports import register_data_export
 from consulta.core import clock, storage
-from consulta.core.audit import record_event, transition
+from consulta.core.audit import history, record_event, transition
 from consulta.core.errors import DomainError
-from consulta.core.outbox import queue_email
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.sectors import Sector
 from consulta.core.windows import to_local
@@ -175,13 +175,10 @@ def intake_open(cycle, sector: Sector | None = None, at=None) -> bool:
 
 def intake_notice(cycle) -> str | None:
     """Why the form takes no proposal now (not yet open, or closed, with the local time), or None."""
-    phase = cycle.phase(PhaseKind.INTAKE)
-    if phase is None:
-        return _("This cycle does not receive proposals.")
     if intake_open(cycle):
         return None
     try:
-        cycles.require_accepting(phase, clock.now())
+        cycles.require_accepting(_intake(cycle), clock.now())
     except DomainError as refusal:
         return refusal.message
     return _("Proposal intake is not open.")
@@ -207,17 +204,6 @@ def _sector_for(user, organisation) -> Sector:
         return Sector.CIUDADANIA
     organisations.require_sector(user, organisation.sector, organisation)
     return organisation.sector
-
-
-def _organisation(organisation_id):
-    if organisation_id in (None, ""):
-        return None
-    from consulta.organisations.models import Organisation
-
-    found = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
-    if found is None:
-        raise DomainError("organisation", _("Choose an organisation you represent."))
-    return found
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -448,7 +434,7 @@ def _mail_author(proposal, subject, template, **context) -> None:
         recipient, name, locale = proposal.submitter_email, proposal.submitter_name, None
     if not getattr(recipient, "email", recipient):
         return
-    url = cycles.public_url("proposals.detail", **proposal_url_values(proposal))
+    url = absolute_url("proposals.detail", **proposal_url_values(proposal))
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         queue_email(recipient, subject=str(subject) % {"reference": proposal.reference},
                     template=f"proposals/email/{template}", proposal=proposal, name=name, url=url, **context)
@@ -558,8 +544,6 @@ def similar_to(cycle, *, title, text, exclude=None, limit=SIMILAR_SHOWN) -> list
 
 
 def public_history(proposal):
-    from consulta.core.audit import history
-
     return history(proposal, public_only=True)
 
 
@@ -577,7 +561,7 @@ EXPORT_FIELDS = ("reference", "title", "problem", "proposal", "thematic_area", "
 def export_rows(cycle, **filters) -> list[dict]:
     """The public fields of the received proposals, with the register's filters. Never contact data."""
     rows = []
-    for proposal in db.session.scalars(received(cycle, **filters)):
+    for proposal in db.session.scalars(listing(cycle, **filters).options(selectinload(Proposal.value_rows))):
         rows.append({
             "reference": proposal.reference, "title": proposal.title, "problem": proposal.problem,
             "proposal": proposal.body, "thematic_area": proposal.area.name,
@@ -585,7 +569,7 @@ def export_rows(cycle, **filters) -> list[dict]:
             "sector": proposal.sector.name, "organisation": proposal.organisation.name if proposal.organisation else "",
             "author": proposal.public_author, "channel": proposal.channel.name,
             "received_on": proposal.received_on.isoformat(), "state": proposal.state.name,
-            "edited": proposal.is_edited, "url": cycles.public_url("proposals.detail", **proposal_url_values(proposal)),
+            "edited": proposal.is_edited, "url": absolute_url("proposals.detail", **proposal_url_values(proposal)),
         })
     return rows
 
@@ -602,7 +586,7 @@ def stored_file(attachment) -> storage.StoredFile:
                               original_name=attachment.original_name)
 
 
-def search_filter_choices(cycle) -> dict:
+def filter_choices(cycle) -> dict:
     """The organisations that sent proposals to this cycle, for the register's filter."""
     from consulta.organisations.models import Organisation
 

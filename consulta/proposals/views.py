@@ -14,7 +14,7 @@ from consulta.organisations.models import Organisation, OrganisationState
 from consulta.proposals import bp, exports, services
 from consulta.proposals.forms import (ChannelForm, ContentForm, InadmissibleForm, ProposalForm, RegisterFilterForm,
                                       SendForm, WithdrawForm)
-from consulta.proposals.models import STATE_LABELS, Draft, ProposalState
+from consulta.proposals.models import STATE_LABELS, Draft, ProposalState, WithdrawalReason
 
 PREFIX = "/<slug>/<cycle_slug>/propuestas"
 
@@ -48,7 +48,7 @@ def detail_url(proposal) -> str:
 
 def _filters(cycle):
     form = RegisterFilterForm(request.args)
-    form.fill_choices(**services.search_filter_choices(cycle))
+    form.fill_choices(**services.filter_choices(cycle))
     return form, form.filters()
 
 
@@ -107,7 +107,7 @@ def write(slug, cycle_slug, draft_id=None):
     organisations = services.submitter_choices(current_user)
     form = ProposalForm()
     form.fill_choices(cycle, organisations=organisations, attachments=draft.attachments if draft else ())
-    if request.method == "GET" and draft is not None and not form.is_submitted():
+    if draft is not None and not form.is_submitted():
         form.fill_from(draft)
     if form.validate_on_submit():
         try:
@@ -166,6 +166,7 @@ def detail(slug, cycle_slug, reference):
     moderator = can(current_user, "moderate", proposal)
     return render_template(
         "proposals/detail.html", proposal=proposal, cycle=proposal.cycle, labels=STATE_LABELS,
+        reasons={reason.name: reason.label for reason in WithdrawalReason},
         history=services.public_history(proposal), moderator=moderator,
         attachments=[a for a in proposal.attachments if a.public or moderator],
         may_edit=can(current_user, "edit_proposal", proposal) and services.editable(proposal),
@@ -270,3 +271,9 @@ def enter(slug, cycle_slug):
             return redirect(detail_url(proposal))
     return render_template("proposals/enter.html", cycle=cycle, form=form,
                            entities=services.entity_suggestions(cycle))
+
+
+@bp.app_template_global("proposal_intake")
+def proposal_intake(cycle) -> dict:
+    """For the cycle page's links: is the form open, and how many proposals were received."""
+    return {"open": services.intake_open(cycle), "received": services.received_count(cycle)}

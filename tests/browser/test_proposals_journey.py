@@ -1,0 +1,148 @@
+"""The formulario único in a real browser: a civil-society representative drafts a proposal for the
+organisation, reviews the similar proposals already received, sends it, and finds the receipt in
+the outbox; the same with JavaScript off. Every page on the way passes axe."""
+import secrets
+from datetime import timedelta
+
+import pytest
+
+import config
+from consulta import create_app
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "proposals journey password"
+
+
+@pytest.fixture(scope="module")
+def live_app(live_server):
+    """An app on the live server's database, to set the scene through the services."""
+    return create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=live_server.database_url)
+
+
+def _scene(live_app) -> dict:
+    """A cycle taking proposals today, with two already received (one close to what the
+    representative will write), and an OSC whose representative a moderator verified."""
+    from consulta.accounts.services import create_user
+    from consulta.core import clock
+    from consulta.core.audit import transition
+    from consulta.core.sectors import Sector
+    from consulta.core.windows import to_local, window_from_dates
+    from consulta.cycles.models import PhaseKind, PhaseState
+    from consulta.cycles.services import create_cycle, set_phase
+    from consulta.extensions import db
+    from consulta.jurisdictions.models import JurisdictionKind, Role
+    from consulta.jurisdictions.regions import Region
+    from consulta.jurisdictions.services import create_jurisdiction, grant_role
+    from consulta.organisations.services import request_representation, verify_representation
+    from consulta.proposals import services
+    from consulta.proposals.models import OgpValue
+
+    token = secrets.token_hex(4)
+    with live_app.app_context():
+        place = create_jurisdiction(name="Renca", slug=f"renca-{token}", kind=JurisdictionKind.MUNICIPALITY,
+                                    region=Region.RM, actor=None)
+        people = {role: create_user(email=f"{role}-{token}@example.org", password=PASSWORD, verified=True,
+                                    display_name=name)
+                  for role, name in (("moderator", "Marta Modera"), ("representative", "Rosa Representa"),
+                                     ("neighbour", "Nicolás Vecino"))}
+        grant_role(people["moderator"], Role.MODERATOR, place, actor=None)
+        today = to_local(clock.now(), place.timezone).date()
+        cycle = create_cycle(place, name="Plan local de gobierno abierto", slug="plan-local",
+                             code=f"R{token[:4].upper()}", starts_on=today - timedelta(days=60),
+                             ends_on=today + timedelta(days=300), actor=None)
+        phase = set_phase(cycle, PhaseKind.INTAKE, actor=None, window=window_from_dates(
+            today - timedelta(days=5), today + timedelta(days=20), place.timezone))
+        transition(phase, PhaseState.OPEN, actor=None)
+        area = services.add_area(cycle, name="Transparencia e integridad", actor=None)
+        services.add_area(cycle, name="Recursos naturales y medio ambiente", actor=None)
+        representation = request_representation(people["representative"], name="Fundación Renca Abierta",
+                                                sector=Sector.OSC, jurisdiction=place)
+        verify_representation(representation, actor=people["moderator"])
+        for title, body in (
+            ("Datos abiertos del presupuesto municipal",
+             "Publicar el presupuesto y los contratos municipales en formatos abiertos cada mes."),
+            ("Más áreas verdes en las plazas", "Plantar árboles nativos en las plazas del sector norte."),
+        ):
+            services.submit_proposal(cycle=cycle, author=people["neighbour"], actor=people["neighbour"],
+                                     title=title, problem="Hoy no se sabe.", body=body, area=area,
+                                     values=[OgpValue.TRANSPARENCIA])
+        db.session.commit()
+        return {"register": f"/j/{place.slug}/{cycle.slug}/propuestas", "code": cycle.code,
+                **{role: person.email for role, person in people.items()}}
+
+
+def _signed_in(browser, live_server, email, *, javascript: bool):
+    """A fresh browser (JavaScript on or off), switched to English, signed in as `email`."""
+    context = browser.new_context(base_url=live_server.url, locale="es-CL", bypass_csp=javascript,
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto("/")
+    page.locator("nav.lang a[hreflang=en]").click()
+    page.wait_for_load_state()
+    page.goto("/cuenta/ingresar")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/cuenta/ingresar" not in page.url
+    return page
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_a_representative_drafts_reviews_the_similar_proposals_sends_and_gets_the_receipt(
+        browser, live_server, live_app, axe_check, outbox_messages, javascript):
+    scene = _scene(live_app)
+    page = _signed_in(browser, live_server, scene["representative"], javascript=javascript)
+    check = axe_check if javascript else (lambda page: None)  # axe runs as a script: only with JavaScript
+
+    page.goto(scene["register"])
+    assert "2 proposals received" in page.locator("main").inner_text()
+    check(page)
+    page.locator("main a", has_text="Send a proposal").click()
+    page.wait_for_load_state()
+    check(page)
+
+    page.get_by_label("Fundación Renca Abierta (Civil-society organisation)").check()
+    page.fill("#title", "Presupuesto municipal en datos abiertos")
+    page.fill("#problem", "Los vecinos no saben en qué se gasta el presupuesto de la comuna.")
+    page.fill("#body", "Publicar cada mes el presupuesto municipal y sus contratos en datos abiertos.")
+    page.select_option("#area", label="Transparencia e integridad")
+    page.check("input[name=values][value=TRANSPARENCIA]")
+    page.check("input[name=values][value=RENDICION_DE_CUENTAS]")
+    page.fill("#entity_name", "Municipalidad de Renca")
+    page.locator("button[name=save]").click()
+    page.wait_for_load_state()
+    assert "/borradores/" in page.url
+    assert "Draft saved" in page.locator("main").inner_text()
+    assert page.input_value("#title") == "Presupuesto municipal en datos abiertos"
+    assert [m for m in outbox_messages(to=scene["representative"]) if scene["code"] in m.subject] == []
+
+    page.locator("button[name=review]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/revisar")
+    assert page.locator("h1").inner_text() == "Review and send"
+    similar = page.locator("section[aria-labelledby=similar-title] li a")
+    assert similar.count() >= 1
+    assert "Datos abiertos del presupuesto municipal" in similar.first.inner_text()
+    check(page)
+    similar.first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Datos abiertos del presupuesto municipal"
+    page.go_back()
+    page.wait_for_load_state()
+
+    page.locator("main form button[type=submit]", has_text="Send the proposal").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Presupuesto municipal en datos abiertos"
+    text = page.locator("main").inner_text()
+    assert f"{scene['code']}-0003" in text and "Fundación Renca Abierta" in text
+    assert "Civil-society organisation" in text
+    check(page)
+
+    [receipt] = [m for m in outbox_messages(to=scene["representative"]) if scene["code"] in m.subject]
+    assert f"{scene['code']}-0003" in receipt.subject
+    assert any(link == page.url for link in receipt.links)
+    page.goto(scene["register"])
+    assert "3 proposals received" in page.locator("main").inner_text()
+    page.context.close()
