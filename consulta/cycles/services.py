@@ -22,7 +22,7 @@ from consulta.core import clock, windows
 from consulta.core.audit import StateChange, object_type, record_event, transition
 from consulta.core.errors import DomainError, WindowClosed
 from consulta.core.i18n import local_date, local_datetime
-from consulta.core.outbox import queue_email
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.windows import Window
 from consulta.cycles.models import (EARLIEST_DATE, LATEST_DATE, WINDOW_CLOSED, WINDOW_OPENED, Cycle, Phase,
@@ -316,17 +316,11 @@ def _lock(phase) -> None:
     db.session.refresh(phase, with_for_update=True)
 
 
-def public_url(endpoint: str, **values) -> str:
-    """An absolute link for an email: BASE_URL, not the Host of whichever request caused the email."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def _announce(phase) -> int:
     """Email every follower of the jurisdiction that the phase opened, each in their language."""
     cycle = phase.cycle
     jurisdiction = cycle.jurisdiction
-    link = public_url("cycles.detail", slug=jurisdiction.slug, cycle_slug=cycle.slug)
+    link = absolute_url("cycles.detail", slug=jurisdiction.slug, cycle_slug=cycle.slug)
     people = followers(jurisdiction)
     for person in people:
         with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
