@@ -397,6 +397,12 @@ def test_questionnaire_pages(world, login_as, no_csrf):
     assert client.post("/municipios/cuestionario/1/publicar").status_code == 302
     assert services.current_version().number == 1
     assert client.get("/municipios/cuestionario/1").status_code == 200
+    question = services.current_version().questions[0]
+    edit = f"/municipios/cuestionario/1/preguntas/{question.id}"
+    assert client.get(edit).status_code == 200
+    frozen = client.post(edit, data={"area": "TRANSPARENCY", "text": "¿Otra?", "scale_max": "4", "weight": "1"})
+    assert frozen.status_code == 422 and "cannot change" in frozen.get_data(as_text=True)
+    assert client.get(f"/municipios/cuestionario/2/preguntas/{question.id}").status_code == 404
     assert login_as(world.renca_admin).post("/municipios/cuestionario", data={"title": "X"}).status_code == 403
 
 
