@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from consulta.core import clock
-from consulta.cycles.models import Cycle, PhaseState
+from consulta.cycles.models import WINDOW_CLOSED, WINDOW_OPENED, Cycle, PhaseState
 from consulta.cycles.services import close_phase, open_phase, phases_in_order
 from consulta.extensions import db
 
@@ -60,13 +60,13 @@ def play(demo: Demo, cycle: Cycle) -> None:
             break
         clock.set_now(phase.opens_at)
         if phase.state == PhaseState.SCHEDULED:
-            open_phase(phase, actor=operator, reason="window opened")
+            open_phase(phase, actor=operator, reason=WINDOW_OPENED)
         for hook in PHASE_HOOKS[phase.kind]:
             hook(demo, cycle, phase)
         db.session.commit()
         if phase.closes_at <= demo.now:
             clock.set_now(phase.closes_at)
-            close_phase(phase, actor=operator, reason="window closed")
+            close_phase(phase, actor=operator, reason=WINDOW_CLOSED)
             db.session.commit()
 
 
