@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("mesa", __name__, url_prefix="/j")
