@@ -887,3 +887,25 @@ def test_b_waits_while_a_holds_the_last_seat_then_joins_the_waiting_list(app, co
 
     assert outcome["b"] == RegistrationState.WAITING
     assert_a_clean_waiting_list(table, confirmed=2, waiting=1)
+
+
+def test_the_partial_for_the_cycle_page_counts_its_tables(held_table, moderator):
+    from flask import render_template
+
+    cycle = held_table.cycle
+    make_table(cycle, actor=moderator)
+    assert services.cycle_summary(cycle) == {"total": 2, "held": 1, "attendees": 2}
+    rendered = render_template("tables/_cycle_links.html", cycle=cycle)
+    assert f"/mesas/{cycle.jurisdiction.slug}/{cycle.slug}" in rendered and "2 working tables" in rendered
+    assert render_template("tables/_cycle_links.html", cycle=make_cycle()).strip() == ""
+
+
+def test_the_registration_page_says_when_registration_closed(client, table, login_as, clock):
+    login_as(make_user())
+    path = f"/mesas/{table.id}/inscripcion"
+    token = CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+    clock.at(table.registration_closes_at + timedelta(seconds=1))
+    assert "not open" in client.get(path).get_data(as_text=True)
+    refused = client.post(path, data={"take_part_as": "ciudadania", "csrf_token": token}).get_data(as_text=True)
+    assert "This closed on" in refused and 'id="error-summary"' in refused
+    assert states(table) == {}

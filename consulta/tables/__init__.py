@@ -7,8 +7,9 @@ from consulta.tables import models, rules, views  # noqa: E402,F401  (models, ru
 
 def init_app(app):
     from consulta.tables.cli import tables_cli
-    from consulta.tables.services import table_of
+    from consulta.tables.services import cycle_summary, table_of
 
     app.cli.add_command(tables_cli)
-    # For the proposal's page (templates/tables/_proposal_table.html): the table it sits at.
-    app.jinja_env.globals["table_of_proposal"] = table_of
+    # For other domains' pages: the table a proposal sits at (templates/tables/_proposal_table.html)
+    # and a cycle's tables (templates/tables/_cycle_links.html).
+    app.jinja_env.globals.update(table_of_proposal=table_of, working_tables=cycle_summary)

@@ -195,7 +195,8 @@ def get_for_update(table_id: int) -> WorkingTable | None:
     """
     locked = db.session.execute(
         update(WorkingTable).where(WorkingTable.id == table_id)
-        .values(seats_taken=WorkingTable.seats_taken)
+        # Writes nothing new (updated_at named so that its onupdate leaves it alone): only the lock counts.
+        .values(seats_taken=WorkingTable.seats_taken, updated_at=WorkingTable.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not locked:
@@ -625,6 +626,12 @@ def attendees(cycle) -> int:
     return db.session.scalar(select(func.count()).select_from(CheckIn)
                              .join(WorkingTable, WorkingTable.id == CheckIn.table_id)
                              .where(WorkingTable.cycle_id == cycle.id))
+
+
+def cycle_summary(cycle) -> dict:
+    """For the cycle's page: its tables, those that took place, and their attendees."""
+    total = db.session.scalar(select(func.count()).select_from(WorkingTable).where(WorkingTable.cycle_id == cycle.id))
+    return {"total": total, "held": tables_held(cycle), "attendees": attendees(cycle)}
 
 
 def attendance_by_table(tables) -> dict[int, int]:
