@@ -7,7 +7,7 @@ an email to that address, never into the page.
 """
 import secrets
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,7 @@ from consulta.accounts.tokens import InvalidLink
 from consulta.core import clock
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
-from consulta.core.outbox import queue_email
+from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.extensions import db
 from consulta.jurisdictions.models import GrantState, Jurisdiction, JurisdictionKind, Role, RoleGrant
@@ -50,14 +50,6 @@ def find_by_email(email: str | None) -> User | None:
     if not address:
         return None
     return db.session.scalar(select(User).where(User.email == address))
-
-
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an email. Outside a request (commands) it is built on BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _mail(address: str, locale: str, subject, template: str, **context) -> None:
@@ -128,11 +120,11 @@ def register(*, email, password, display_name, locale) -> None:
     verify_url = None if existing.is_verified else _verification_link(existing)
     _mail(existing.email, existing.locale, _l("Someone tried to create an account with your address"),
           "already_registered", user=existing, verify_url=verify_url,
-          login_url=_link("accounts.login"), reset_url=_link("accounts.forgot_password"))
+          login_url=absolute_url("accounts.login"), reset_url=absolute_url("accounts.forgot_password"))
 
 
 def _verification_link(user) -> str:
-    return _link("accounts.verify", token=tokens.make(tokens.VERIFY, user, email=user.email))
+    return absolute_url("accounts.verify", token=tokens.make(tokens.VERIFY, user, email=user.email))
 
 
 def _send_verification(user) -> None:
@@ -207,7 +199,7 @@ def request_password_reset(email) -> None:
         return
     token = tokens.make(tokens.RESET, user, sv=user.session_version)
     _mail(user.email, user.locale, _l("Choose a new password"), "reset", user=user,
-          reset_url=_link("accounts.reset_password", token=token), max_age=tokens.MAX_AGE[tokens.RESET])
+          reset_url=absolute_url("accounts.reset_password", token=token), max_age=tokens.MAX_AGE[tokens.RESET])
 
 
 def reset_password(token: str, *, password: str) -> User:
@@ -221,7 +213,7 @@ def reset_password(token: str, *, password: str) -> User:
         user.email_verified_at = clock.now()
     record_event(user, "PASSWORD_RESET", actor=user, public=False)
     _mail(user.email, user.locale, _l("Your password was changed"), "password_changed", user=user,
-          reset_url=_link("accounts.forgot_password"))
+          reset_url=absolute_url("accounts.forgot_password"))
     return user
 
 
@@ -248,13 +240,13 @@ def request_email_change(user, *, actor, new_email, password) -> None:
     if find_by_email(address) is not None:
         # Said to the address, not on the page, so the page does not reveal who has an account.
         _mail(address, user.locale, _l("Someone tried to use your address for another account"),
-              "address_in_use", user=user, reset_url=_link("accounts.forgot_password"))
+              "address_in_use", user=user, reset_url=absolute_url("accounts.forgot_password"))
     else:
         token = tokens.make(tokens.EMAIL, user, email=address)
         _mail(address, user.locale, _l("Confirm your new email address"), "confirm_email", user=user,
-              confirm_url=_link("accounts.confirm_email", token=token), max_age=tokens.MAX_AGE[tokens.EMAIL])
+              confirm_url=absolute_url("accounts.confirm_email", token=token), max_age=tokens.MAX_AGE[tokens.EMAIL])
     _mail(user.email, user.locale, _l("A change of your email address was requested"), "email_change_requested",
-          user=user, new_email=address, reset_url=_link("accounts.forgot_password"))
+          user=user, new_email=address, reset_url=absolute_url("accounts.forgot_password"))
 
 
 def confirm_email_change(token: str) -> User:
@@ -312,7 +304,7 @@ def suspend(user, *, actor, jurisdiction, reason) -> Suspension:
     transition(suspension, SuspensionState.ACTIVE, actor=actor, reason=reason, public=False)
     transition(user, UserState.SUSPENDED, actor=actor, reason=reason, public=False)
     _mail(user.email, user.locale, _l("Your account was suspended"), "suspended", user=user,
-          suspension=suspension, appeal_url=_link("accounts.my_suspension"))
+          suspension=suspension, appeal_url=absolute_url("accounts.my_suspension"))
     return suspension
 
 
@@ -320,7 +312,7 @@ def appeal(suspension, *, actor, text) -> None:
     require(actor, "appeal_suspension", suspension)
     suspension.appeal = _clean_text(text, "text", _l("Write why the suspension should be lifted."))
     transition(suspension, SuspensionState.APPEALED, actor=actor, reason=suspension.appeal, public=False)
-    review_url = _link("accounts.suspension_detail", suspension_id=suspension.id)
+    review_url = absolute_url("accounts.suspension_detail", suspension_id=suspension.id)
     for admin in _administrators_of(suspension.jurisdiction):
         _mail(admin.email, admin.locale, _l("A suspension was appealed"), "appealed", user=admin,
               suspension=suspension, review_url=review_url)
@@ -336,7 +328,7 @@ def decide_appeal(suspension, *, actor, lift: bool, reason) -> None:
     person = suspension.user
     if person.email:
         _mail(person.email, person.locale, _l("A decision on your appeal"), "appeal_decided", user=person,
-              suspension=suspension, lifted=lift, url=_link("accounts.my_suspension"))
+              suspension=suspension, lifted=lift, url=absolute_url("accounts.my_suspension"))
 
 
 def _administrators_of(jurisdiction) -> list[User]:
