@@ -22,7 +22,7 @@ from consulta.core.outbox import OutboxEmail
 from consulta.core.sectors import Sector
 from consulta.core.windows import window_from_dates
 from consulta.cycles.models import PhaseKind, PhaseState
-from consulta.proposals import services
+from consulta.proposals import services, similarity
 from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Proposal, ProposalState, ProposalVersion,
                                        WithdrawalReason)
 from tests.factories import (make_area, make_cycle, make_draft, make_intake_cycle, make_moderator, make_national,
@@ -243,13 +243,15 @@ def test_a_person_drafts_reviews_and_sends_once_even_when_the_send_is_posted_twi
     assert "Ciclovías seguras" in detail and "Citizen participation" in detail
 
 
-def test_the_same_key_from_two_renders_of_one_page_gives_one_proposal(db):
+def test_the_same_key_posted_again_gives_the_first_proposal_even_after_the_window_closed(db, clock):
     cycle = make_intake_cycle()
     author = make_user()
     key = services.new_idempotency_key()
+    clock.at(intake(cycle).closes_at - SECOND)
     first = make_proposal(cycle, author=author, idempotency_key=key)
+    clock.at(intake(cycle).closes_at + SECOND)  # the second post of a double click arrives late
     again = make_proposal(cycle, author=author, idempotency_key=key, title="Otro título")
-    assert again.id == first.id and services.received_count(cycle) == 1
+    assert again.id == first.id and again.title == first.title and services.received_count(cycle) == 1
     with pytest.raises(DomainError):
         make_proposal(cycle, idempotency_key=key)
 
@@ -379,6 +381,18 @@ def test_attachments_are_checked_by_content_and_size_and_limited_to_three(db):
         ("acta.pdf", "application/pdf"), ("foto.png", "image/png")]
     proposal = services.send_draft(draft, idempotency_key=services.new_idempotency_key(), actor=author)
     assert [a.original_name for a in proposal.attachments] == ["acta.pdf", "foto.png"]
+
+
+def test_a_file_taken_off_a_draft_is_kept_but_not_sent(db):
+    cycle = make_intake_cycle()
+    author = make_user()
+    draft = make_draft(cycle, author, uploads=[upload(PDF, "acta.pdf"), upload(PNG, "foto.png")])
+    photo = next(a for a in draft.attachments if a.original_name == "foto.png")
+    draft = make_draft(cycle, author, draft=draft, remove_attachments=[photo.id], uploads=[upload(PDF, "otra.pdf")])
+    assert [a.original_name for a in draft.attachments] == ["acta.pdf", "otra.pdf"]
+    proposal = services.send_draft(draft, idempotency_key=services.new_idempotency_key(), actor=author)
+    assert [a.original_name for a in proposal.attachments] == ["acta.pdf", "otra.pdf"]
+    assert db.session.get(Attachment, photo.id).removed_at is not None
 
 
 def test_a_refused_attachment_is_explained_on_the_page_which_keeps_the_text(db, client, login_as):
@@ -526,6 +540,22 @@ QUERIES = [
     ("Punto limpio por barrio", "recolección de residuo reciclable",
      "Reciclaje domiciliario en todas las comunas", "Declaraciones de patrimonio e intereses en línea"),
 ]
+
+
+@pytest.mark.parametrize("forms", [
+    ("información", "informacion", "INFORMACIONES", "Información"),
+    ("participación", "participaciones", "Participacion"),
+    ("árbol", "arboles", "Árboles"),
+    ("humedal", "humedales"),
+    ("reunión", "reuniones", "reunion"),
+    ("ley", "leyes"),
+])
+def test_accents_case_and_word_endings_give_one_term(forms):
+    assert len({tuple(similarity.terms(form)) for form in forms}) == 1, [similarity.terms(f) for f in forms]
+
+
+def test_stopwords_and_punctuation_make_no_terms():
+    assert similarity.terms("¡Que los de la y en!") == []
 
 
 @pytest.fixture
@@ -742,7 +772,12 @@ def test_a_moderator_of_another_jurisdiction_cannot_enter_or_judge_through_the_s
 
     with pytest.raises(PermissionDenied):
         services.mark_inadmissible(proposal, reason="Spam", actor=outsider)
-    assert proposal.state is ProposalState.SUBMITTED
+    with pytest.raises(PermissionDenied):
+        services.enter_from_channel(cycle=cycle, channel=Channel.LETTER, received_on=date(2018, 7, 1),
+                                    submitter_name="Alguien", sector=Sector.CIUDADANIA, title="Carta",
+                                    problem="Un problema.", body="Una propuesta.", area=services.areas(cycle)[0],
+                                    values=["TRANSPARENCIA"], actor=outsider)
+    assert proposal.state is ProposalState.SUBMITTED and services.received_count(cycle) == 1
 
 
 # --- the register and its exports ----------------------------------------------------------------
@@ -761,8 +796,10 @@ def test_the_register_counts_every_proposal_received_whatever_happened_to_it(db)
     assert services.received_count(cycle) == 4
     assert db.session.scalar(select(func.count()).select_from(services.received(cycle).subquery())) == 4
     counts = services.counts(cycle)
-    assert dict(counts["sector"]) == {Sector.CIUDADANIA: 4}
-    assert sum(n for _area, n in counts["area"]) == 4
+    assert dict(counts["sector"]) == {Sector.CIUDADANIA: 4, Sector.OSC: 0, Sector.SERVICIO_PUBLICO: 0,
+                                      Sector.ACADEMIA: 0, Sector.SECTOR_PRIVADO: 0}
+    assert [(area.name, n) for area, n in counts["area"]] == [("Transparencia e integridad", 4),
+                                                              ("Modernización del Estado", 0)]
     assert kept.state is ProposalState.SUBMITTED
 
 
@@ -788,6 +825,23 @@ def test_the_register_pages_filters_and_searches_without_minding_accents_or_case
                           "&q=informacion").get_data(as_text=True)
     assert "Información sobre el AGUA potable" in filtered and "Propuesta número 1<" not in filtered
     assert services.received_count(cycle, sector=Sector.ACADEMIA, organisation=organisation.id) == 1
+
+
+def test_the_register_reads_the_same_number_of_statements_for_few_or_many_proposals(db, client, count_queries):
+    cycle = make_intake_cycle()
+    organisation = make_organisation()
+    make_proposal(cycle, author=organisation.representations[0].user, organisation=organisation)
+
+    def statements() -> int:
+        with count_queries() as counted:
+            assert client.get(path(cycle)).status_code == 200
+        return counted.n
+
+    few = statements()
+    for _ in range(12):
+        make_proposal(cycle, author=organisation.representations[0].user, organisation=organisation)
+        make_proposal(cycle)
+    assert statements() == few
 
 
 @pytest.mark.parametrize("query", ["sector=NOPE", "area=abc", "area=999999", "state=MERGED", "channel=<script>",

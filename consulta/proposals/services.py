@@ -509,13 +509,14 @@ def received_count(cycle, **filters) -> int:
 
 
 def counts(cycle, **filters) -> dict:
-    """How many received proposals per sector and per area, for the top of the register."""
+    """How many received proposals per sector and per area (zeros included), for the register."""
     inner = received(cycle, **filters).order_by(None).subquery()
-    by_sector = db.session.execute(select(inner.c.sector, func.count()).group_by(inner.c.sector)).all()
+    by_sector = dict(db.session.execute(select(inner.c.sector, func.count()).group_by(inner.c.sector)).all())
     by_area = db.session.execute(
-        select(ThematicArea, func.count(inner.c.id)).join(inner, inner.c.area_id == ThematicArea.id)
+        select(ThematicArea, func.count(inner.c.id)).outerjoin(inner, inner.c.area_id == ThematicArea.id)
+        .where(ThematicArea.cycle_id == cycle.id)
         .group_by(ThematicArea.id).order_by(ThematicArea.position, ThematicArea.id)).all()
-    return {"sector": [(sector, n) for sector, n in sorted(by_sector, key=lambda row: list(Sector).index(row[0]))],
+    return {"sector": [(sector, by_sector.get(sector, 0)) for sector in Sector],
             "area": [(area, n) for area, n in by_area]}
 
 
