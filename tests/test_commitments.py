@@ -334,7 +334,7 @@ def test_the_version_pages_show_the_frozen_text_and_the_changes(cycle, moderator
 def test_a_moderator_drafts_a_commitment_from_proposals_through_the_form(cycle, moderator, login_as):
     first, second = make_proposal(cycle, title="Municipios abiertos"), make_proposal(cycle)
     client = login_as(moderator)
-    form = client.get(url(cycle, f"/compromisos/nuevo?desde={first.reference}&desde={second.reference}"))
+    form = client.get(url(cycle, f"/compromisos/nuevo?propuesta={first.reference}&propuesta={second.reference}"))
     text = form.get_data(as_text=True)
     assert 'value="Municipios abiertos"' in text and f"{first.reference}, {second.reference}" in text
     entity = make_entity(cycle.jurisdiction)

@@ -79,7 +79,7 @@ def create(slug, cycle_slug):
     form.fill_choices(cycle)
     if not form.is_submitted():
         form.number.data = services.next_number(cycle)
-        references = request.args.getlist("desde")[:50]
+        references = request.args.getlist("propuesta")[:50]
         if references:
             try:
                 origins = services.proposals_by_reference(cycle, references)
