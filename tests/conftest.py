@@ -79,7 +79,9 @@ def app(workdir):
     with application.app_context():
         reset_schema(_db.engine)
         upgrade()
-    return application
+    yield application
+    with application.app_context():
+        _db.engine.dispose()  # PostgreSQL's driver warns about connections still open at exit
 
 
 @contextmanager
@@ -125,6 +127,23 @@ def separate_app(settings=config.TestingConfig, **overrides):
 
 def limiter_of(application):
     return next(iter(application.extensions["limiter"]))
+
+
+@pytest.fixture
+def make_app():
+    """`make_app(settings=TestingConfig, **overrides)`: `separate_app`, its database connections
+    closed after the test (PostgreSQL's driver warns about connections left open)."""
+    made = []
+
+    def make(settings=config.TestingConfig, **overrides):
+        made.append(separate_app(settings, **overrides))
+        return made[-1]
+
+    yield make
+    for application in made:
+        with application.app_context():
+            for engine in _db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

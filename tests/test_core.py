@@ -37,7 +37,7 @@ from consulta.core.models import UTCDateTime
 from consulta.core.outbox import DeliveryStatus, OutboxEmail, deliver_pending, queue_email
 from consulta.core.sanitize import clean_html, plain_paragraphs
 from consulta.core.windows import Window, is_open, local_to_utc, window_from_dates, window_from_local
-from tests.conftest import IN_CI, database_url, limiter_of, separate_app
+from tests.conftest import IN_CI, database_url, limiter_of
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
@@ -783,9 +783,9 @@ RATE_LIMIT_PREFIX = f"consulta-tests-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
-def limited_app(app, workdir):
+def limited_app(app, workdir, make_app):
     # Hits stay in Redis for the limit's minute: a prefix of this run's own keeps runs apart.
-    return separate_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=str(workdir),
+    return make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=str(workdir),
                         RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute",
                         RATELIMIT_KEY_PREFIX=f"{RATE_LIMIT_PREFIX}-{uuid.uuid4().hex[:6]}")
 
@@ -860,15 +860,15 @@ REAL_KEY = "k" * 48
     ({"SECRET_KEY": REAL_KEY, "TESTING_HOOKS": True}, "testing hooks"),
     ({"SECRET_KEY": REAL_KEY, "TESTING": True}, "testing hooks"),
 ])
-def test_production_config_refuses_unsafe_settings(app, overrides, message):
+def test_production_config_refuses_unsafe_settings(app, make_app, overrides, message):
     with pytest.raises(RuntimeError, match=message):
-        separate_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        make_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                    **overrides)
 
 
-def test_production_config_starts_with_a_real_key_and_secure_cookies(app):
-    production = separate_app(config.ProductionConfig, SECRET_KEY=REAL_KEY,
-                              SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+def test_production_config_starts_with_a_real_key_and_secure_cookies(app, make_app):
+    production = make_app(config.ProductionConfig, SECRET_KEY=REAL_KEY,
+                          SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     assert production.test_client().post("/_testing/clock", json={"now": None}).status_code == 404
     assert production.config["SESSION_COOKIE_SECURE"] and production.config["SESSION_COOKIE_HTTPONLY"]
     assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -3,6 +3,7 @@ server process (gunicorn) on a free port with a database of its own.
 
 Fixtures:
 - `live_server`: the running server (`.url`, `.database_url`, `.log()`); session-wide.
+  `with live_server.app_context():` seeds its database through the services (commit yourself).
 - `browser`: Chromium, headless; session-wide. `page` (a fresh context per test, es-CL, CSP
   bypassed so that axe can be injected) and `no_js_page` (JavaScript off, CSP enforced).
 - `set_clock(instant | None)`: sets the server's clock (an aware datetime) or lets it run again.
@@ -25,17 +26,20 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import config
 from consulta import ROOT
-from tests.conftest import skip_or_fail
+from consulta.extensions import db
+from tests.conftest import separate_app, skip_or_fail
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -90,9 +94,25 @@ class LiveServer:
     database_url: str
     log_path: Path
     process: subprocess.Popen
+    _seeding_app: Flask | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    @contextmanager
+    def app_context(self):
+        """An app context on the server's database, for seeding it through the services. The server
+        sees only what is committed."""
+        if self._seeding_app is None:
+            self._seeding_app = separate_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=self.database_url)
+        with self._seeding_app.app_context():
+            yield self._seeding_app
+
+    def close(self) -> None:
+        if self._seeding_app is not None:
+            with self._seeding_app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
 
     def post_json(self, path: str, payload: dict) -> dict:
         request = urllib.request.Request(self.url + path, data=json.dumps(payload).encode(),
@@ -179,9 +199,8 @@ def live_server():
         yield server
     finally:
         _stop(process)
+        server.close()
         log.close()
-        if database.startswith("postgresql"):
-            create_engine(database).dispose()
         shutil.rmtree(folder, ignore_errors=True)
 
 
