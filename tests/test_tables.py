@@ -300,7 +300,7 @@ def test_the_magallanes_table_is_shown_in_punta_arenas_time(client, cycle, moder
     assert table.starts_at == datetime(2018, 7, 19, 13, 0, tzinfo=UTC)
 
     page = client.get(f"/mesas/{table.id}").get_data(as_text=True)
-    assert "19 Jul 2018, 10:00" in page and "13:00" in page and "Punta Arenas" in page
+    assert "19 Jul 2018, 10:00" in page and "13:00" in page and "America/Punta_Arenas" in page
     assert "09:00" not in page
     # Elsewhere the jurisdiction's zone is the default.
     assert make_table(cycle, actor=moderator).venue_timezone == cycle.jurisdiction.timezone
