@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -23,7 +23,7 @@ from consulta.core.sectors import Sector
 from consulta.core.windows import window_from_dates
 from consulta.cycles.models import PhaseKind, PhaseState
 from consulta.proposals import services, similarity
-from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Proposal, ProposalState, ProposalVersion,
+from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Proposal, ProposalState,
                                        WithdrawalReason)
 from tests.factories import (make_area, make_cycle, make_draft, make_intake_cycle, make_moderator, make_national,
                              make_organisation, make_phase, make_proposal, make_representation, make_user)
@@ -254,6 +254,15 @@ def test_the_same_key_posted_again_gives_the_first_proposal_even_after_the_windo
     assert again.id == first.id and again.title == first.title and services.received_count(cycle) == 1
     with pytest.raises(DomainError):
         make_proposal(cycle, idempotency_key=key)
+
+
+def test_nobody_sends_in_another_persons_name(db):
+    from consulta.core.errors import PermissionDenied
+
+    cycle = make_intake_cycle()
+    with pytest.raises(PermissionDenied):
+        make_proposal(cycle, author=make_user(), actor=make_moderator(cycle.jurisdiction))
+    assert services.received_count(cycle) == 0
 
 
 def test_missing_fields_are_marked_when_asking_to_review_and_the_draft_keeps_what_was_typed(db, client, login_as):

@@ -55,3 +55,18 @@ def to_xlsx(fields, rows, *, title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def render(fmt: str, fields, rows, *, title: str, **about) -> tuple[bytes, str]:
+    """The rows in `fmt` (csv, json or xlsx), with its content type."""
+    if fmt == "csv":
+        body = to_csv(fields, rows)
+    elif fmt == "json":
+        body = to_json(fields, rows, **about)
+    else:
+        body = to_xlsx(fields, rows, title=title)
+    return body, MIMETYPES[fmt]

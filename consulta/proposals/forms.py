@@ -147,8 +147,8 @@ class InadmissibleForm(Form):
 
 
 class ChannelForm(ContentForm):
-    channel = SelectField(_l("How it arrived"), choices=[SelectChoice(channel.name, channel.label) for channel in OTHER_CHANNELS],
-                          validators=[DataRequired()])
+    channel = SelectField(_l("How it arrived"), validators=[DataRequired()],
+                          choices=[SelectChoice(channel.name, channel.label) for channel in OTHER_CHANNELS])
     received_on = DateField(_l("Date it arrived"), validators=[DataRequired(message=_l("Give the date it arrived."))])
     submitter_name = StringField(_l("Sent by (shown publicly)"), render_kw={"maxlength": services.NAME_MAX},
                                  description=_l("The person or body that sent it."), validators=[

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from consulta.accounts.exports import register_data_export
 from consulta.core import clock, storage
 from consulta.core.audit import history, record_event, transition
-from consulta.core.errors import DomainError
+from consulta.core.errors import DomainError, PermissionDenied
 from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
 from consulta.core.sectors import Sector
@@ -27,8 +27,8 @@ from consulta.core.windows import to_local
 from consulta.cycles import services as cycles
 from consulta.cycles.models import PhaseKind
 from consulta.extensions import db
-from consulta.jurisdictions.models import Entity
 from consulta.organisations import services as organisations
+from consulta.organisations.models import Organisation, OrganisationState
 from consulta.proposals import similarity
 from consulta.proposals.models import (
     Attachment, Channel, Draft, OgpValue, Proposal, ProposalState, ProposalValue, ProposalVersion,
@@ -294,8 +294,8 @@ def submit_proposal(*, cycle, author, title, problem, body, area, values, actor,
                     organisation=None, attachments=(), idempotency_key=None) -> Proposal:
     """Receive a proposal through the form (formulario único).
 
-    cycle: the Cycle; author: the User sending it (they act as themself: `actor` is normally the
-    same person); title, problem, body: plain text; area: a ThematicArea (or its id) of the cycle;
+    cycle: the Cycle; author: the User sending it, who is also the `actor` (people send in their
+    own name, or for an organisation they represent; moderators use `enter_from_channel`); title, problem, body: plain text; area: a ThematicArea (or its id) of the cycle;
     values: OgpValue members (or their names), at least one; entity_name: the public entity it
     concerns, free text; organisation: a verified Organisation that `author` represents, or None to
     submit as ciudadanía; attachments: Attachment rows already stored (a draft's), or uploads
@@ -306,6 +306,8 @@ def submit_proposal(*, cycle, author, title, problem, body, area, values, actor,
     clock.now() (WindowClosed names the closing time in the jurisdiction's zone), when the person
     does not represent the organisation, or when a field is empty or too long. Queues the receipt.
     """
+    if getattr(actor, "id", None) != getattr(author, "id", None):
+        raise PermissionDenied("submit_proposal")
     if idempotency_key:
         existing = _by_key(idempotency_key)
         if existing is not None:
@@ -366,6 +368,12 @@ def enter_from_channel(*, cycle, channel, received_on, submitter_name, sector, t
     if created:
         _attach(proposal, originals, actor=actor, public=False)
     return proposal
+
+
+def channel_organisations() -> list:
+    """The registered organisations a proposal from another channel may be attributed to."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.state == OrganisationState.VERIFIED)
+                                   .order_by(Organisation.name)))
 
 
 def _by_key(key) -> Proposal | None:
@@ -589,8 +597,6 @@ def stored_file(attachment) -> storage.StoredFile:
 
 def filter_choices(cycle) -> dict:
     """The organisations that sent proposals to this cycle, for the register's filter."""
-    from consulta.organisations.models import Organisation
-
     organisations_seen = db.session.scalars(
         select(Organisation).where(Organisation.id.in_(
             select(Proposal.organisation_id).where(Proposal.cycle_id == cycle.id,
@@ -615,7 +621,7 @@ def _own_proposals(user) -> list[dict]:
 def _own_drafts(user) -> list[dict]:
     rows = db.session.scalars(select(Draft).where(Draft.owner_id == user.id).order_by(Draft.id))
     return [{"cycle": d.cycle.name, "title": d.title, "problem": d.problem, "proposal": d.body,
-             "thematic_area": d.area.name if d.area else None, "ogp_values": d.value_codes.split(",") if d.value_codes else [],
+             "thematic_area": d.area.name if d.area else None, "ogp_values": [value.name for value in d.values],
              "entity": d.entity_name, "sent_as": d.proposal.reference if d.proposal else None,
              "updated_at": d.updated_at} for d in rows]
 

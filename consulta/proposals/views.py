@@ -3,14 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from consulta.core import clock, storage
+from consulta.core import storage
 from consulta.core.errors import DomainError
 from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
 from consulta.cycles.models import Cycle
 from consulta.extensions import db
 from consulta.jurisdictions.models import Jurisdiction
-from consulta.organisations.models import Organisation, OrganisationState
 from consulta.proposals import bp, exports, services
 from consulta.proposals.forms import (ChannelForm, ContentForm, InadmissibleForm, ProposalForm, RegisterFilterForm,
                                       SendForm, WithdrawForm)
@@ -79,18 +78,10 @@ def moderation(slug, cycle_slug):
 def export(slug, cycle_slug, fmt):
     cycle = load_cycle(slug, cycle_slug)
     _form, filters = _filters(cycle)
-    rows = services.export_rows(cycle, **filters)
-    fields = services.EXPORT_FIELDS
+    body, mimetype = exports.render(fmt, services.EXPORT_FIELDS, services.export_rows(cycle, **filters),
+                                    title="propuestas", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,
+                                    filters={key: getattr(value, "name", value) for key, value in filters.items()})
     name = f"{cycle.jurisdiction.slug}-{cycle.slug}-propuestas.{fmt}"
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(fields, rows), "text/csv; charset=utf-8"
-    elif fmt == "json":
-        body = exports.to_json(fields, rows, jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,
-                               filters={key: getattr(value, "name", value) for key, value in filters.items()})
-        mimetype = "application/json"
-    else:
-        body = exports.to_xlsx(fields, rows, title="propuestas")
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -252,8 +243,7 @@ def inadmissible(slug, cycle_slug, reference):
 def enter(slug, cycle_slug):
     cycle = load_cycle(slug, cycle_slug)
     require(current_user, "moderate", cycle)
-    organisations = list(db.session.scalars(select(Organisation).where(Organisation.state == OrganisationState.VERIFIED)
-                                            .order_by(Organisation.name)))
+    organisations = services.channel_organisations()
     form = ChannelForm()
     form.fill_choices(cycle, organisations=organisations)
     if not form.is_submitted():
