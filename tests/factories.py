@@ -342,3 +342,91 @@ def make_activity(commitment=None, **overrides):
     activity = add_activity(commitment, **fields)
     db.session.flush()
     return activity
+
+
+# --- the Mesa de Gobierno Abierto ----------------------------------------------------------------
+
+# The seed's four members (Resolución Exenta N° 852 of 31 July 2017): sector, chairs, body represented.
+MESA_SEATS = (
+    ("GOVERNMENT", True, "Subsecretaría General de la Presidencia"),
+    ("CIVIL_SOCIETY", False, "Red Chilena de Gobierno Abierto"),
+    ("ACADEMIA", False, "Red Académica de Gobierno Abierto"),
+    ("INTERNATIONAL", False, "Organismo internacional con representación en Chile"),
+)
+
+
+def make_forum(jurisdiction=None, *, seats=True, **overrides):
+    """The Mesa of `jurisdiction` (a new municipality by default), formalised by Resolución Exenta
+    N° 852 of 31 July 2017, with the seed's four seats held by new people unless `seats=False`;
+    set up by a new administrator of the jurisdiction unless `actor` is given."""
+    from consulta.jurisdictions.models import Role
+    from consulta.mesa.services import add_seat, create_forum
+
+    jurisdiction = jurisdiction or make_jurisdiction()
+    actor = overrides.pop("actor", None) or make_grant(role=Role.ADMIN, jurisdiction=jurisdiction).user
+    fields = {"name": "Mesa de Gobierno Abierto", "act_number": "Resolución Exenta N° 852",
+              "act_date": date(2017, 7, 31), "rules": "<p>La Mesa sesiona al menos cada seis meses.</p>"}
+    fields.update(overrides)
+    forum = create_forum(jurisdiction, actor=actor, **fields)
+    if seats:
+        for sector, chairs, organisation in MESA_SEATS:
+            add_seat(forum, sector=sector, chairs=chairs, organisation=organisation, holder=make_user(),
+                     designated_on=date(2017, 8, 1), designation="Designación según la Resolución Exenta N° 852",
+                     actor=actor)
+    db.session.flush()
+    return forum
+
+
+def make_meeting(forum=None, **overrides):
+    """A meeting of `forum` held today (local date) with every current seat present, recorded by a
+    moderator of its jurisdiction unless `actor` is given."""
+    from consulta.mesa.services import current_seats, local_today, record_meeting
+
+    forum = forum or make_forum()
+    fields = {"held_on": local_today(forum.jurisdiction), "agenda": "Revisión del plan de acción.",
+              "minutes": "La Mesa revisó el borrador del plan.", "present": current_seats(forum)}
+    fields.update(overrides)
+    if "actor" not in fields:
+        fields["actor"] = make_moderator(forum.jurisdiction)
+    meeting = record_meeting(forum, **fields)
+    db.session.flush()
+    return meeting
+
+
+# --- public consultation -------------------------------------------------------------------------
+
+def make_consultation(cycle=None, *, commitments=2, first_day=None, last_day=None):
+    """A cycle (a new one with intake open by default) whose draft plan of `commitments` commitments
+    is in public consultation now: from two days before today to ten after (local dates, unless
+    told), frozen as the version comments read."""
+    from datetime import timedelta
+
+    from consulta.commitments.services import freeze_for_consultation
+    from consulta.cycles.models import PhaseKind, PhaseState
+
+    cycle = cycle or make_intake_cycle()
+    for _ in range(commitments):
+        make_commitment(cycle)
+    today = local_today(cycle.jurisdiction.timezone)
+    phase = make_phase(cycle, PhaseKind.CONSULTATION, first_day=first_day or today - timedelta(days=2),
+                       last_day=last_day or today + timedelta(days=10))
+    transition(phase, PhaseState.OPEN, actor=None)
+    freeze_for_consultation(phase, actor=None)
+    db.session.flush()
+    return cycle
+
+
+def make_comment(target=None, **overrides):
+    """A comment in favour by a new citizen, on commitment N° 1 of a new consultation unless told."""
+    from consulta.consultation.models import Alignment
+    from consulta.consultation.services import commitment_target, post_comment
+
+    if target is None:
+        target = commitment_target(make_consultation(), 1)
+    author = overrides.pop("author", None) or make_user()
+    fields = {"text": unique("Sugiero publicar los avances de este compromiso cada trimestre, punto "),
+              "alignment": None if overrides.get("reply_to") is not None else Alignment.A_FAVOR}
+    fields.update(overrides)
+    comment = post_comment(target, author=author, **fields)
+    db.session.flush()
+    return comment

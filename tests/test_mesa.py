@@ -1,0 +1,433 @@
+"""The Mesa de Gobierno Abierto: the forum and its seats, meetings and the six-month rule, the review
+dashboard, observations, approval acts confirmed by every member present, publication of exactly
+the approved version with nothing pending, corrections, and the exports of the published plan."""
+import io
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consulta.commitments import services as commitments
+from consulta.core.audit import history
+from consulta.core.errors import DomainError, PermissionDenied
+from consulta.core.permissions import can
+from consulta.jurisdictions.models import GrantState, Role, RoleGrant
+from consulta.jurisdictions.roles import holds
+from consulta.mesa import services
+from consulta.mesa.models import ActState, Decision, MesaSector, ObservationState, SeatState, Vote
+from consulta.proposals.models import OgpValue
+from consulta.proposals.services import add_area
+from tests.conftest import skip_or_fail
+from tests.factories import (
+    make_activity, make_commitment, make_entity, make_forum, make_grant, make_intake_cycle, make_meeting,
+    make_moderator, make_proposal, make_user,
+)
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# The 4th plan's "Resumen Compromisos" (seed): N°, area, name, responsible entity.
+FOURTH_PLAN = [
+    (1, "Políticas sociales y educacionales", "Creación de un Plan Nacional de formación cívica en materias de "
+     "integridad para funcionarios públicos", "Dirección Nacional del Servicio Civil"),
+    (2, "Políticas sociales y educacionales", "Formación en Gobierno Abierto", "Biblioteca del Congreso Nacional"),
+    (3, "Modernización del Estado", "Justicia Abierta en la Defensoría Penal Pública", "Defensoría Penal Pública"),
+    (4, "Modernización del Estado", "Ampliación y profundización del Modelo de Gobierno Abierto Municipal",
+     "Consejo para la Transparencia"),
+    (5, "Modernización del Estado", "Fortalecimiento de capacidades en servicios para atención inclusiva",
+     "Ministerio Secretaría General de la Presidencia"),
+    (6, "Transparencia e integridad", "Plan estratégico para el fortalecimiento del Sistema de Integridad Pública",
+     "Dirección Nacional del Servicio Civil"),
+    (7, "Transparencia e integridad", "Plan de difusión y seguimiento en Chile de los Objetivos de Desarrollo "
+     "Sostenible y su vinculación con políticas públicas", "Contraloría General de la República"),
+    (8, "Recursos naturales y medio ambiente", "Gestión de recursos hídricos",
+     "Dirección General de Aguas Ministerio de Obras Públicas"),
+    (9, "Modernización del Estado", "Fortalecimiento de los Consejos de la Sociedad Civil y otros mecanismos de "
+     "participación ciudadana en la gestión pública", "División de Organizaciones Sociales – Ministerio "
+     "Secretaría General de Gobierno"),
+    (10, "Transparencia e integridad", "Política de Datos Abiertos y Protección de Datos",
+     "Consejo para la Transparencia"),
+    (11, "Transparencia e integridad", "Construir colaborativamente una propuesta de política sobre creación de un "
+     "registro de dueños reales (beneficiarios finales - BF) de empresas", "Unidad de Análisis Financiero"),
+    (12, "Transparencia e integridad", "Implementación del Estándar Internacional de Datos de Contratación Abierta "
+     "- OCDS (Open Contracting Data Standard)", "Dirección de Compras y Contratación Pública (ChileCompra)"),
+]
+AREAS = ("Recursos naturales y medio ambiente", "Políticas sociales y educacionales", "Modernización del Estado",
+         "Transparencia e integridad")
+COMMITMENT_4_ACTIVITIES = [
+    ("Sistematización y operativización el Modelo de Gobierno Abierto Municipal y su instrumental de "
+     "implementación.", date(2018, 12, 1), date(2019, 4, 30)),
+    ("Difusión del Modelo y promoción de la adhesión municipal a través de firmas a nivel de alcaldes y "
+     "alcaldesas en un acto de voluntad política en municipios.", date(2019, 5, 1), date(2019, 10, 30)),
+    ("Capacitación para el uso de instrumentos, elaboración de diagnósticos y diseño participativo de planes "
+     "locales de acción.", date(2019, 5, 1), date(2020, 3, 31)),
+    ("Asesoría para la implementación y monitoreo.", date(2019, 5, 1), date(2020, 7, 31)),
+]
+# How the documents write those dates (Spanish, long): "1 de diciembre de 2018" …
+COMMITMENT_4_DATES = ["1 de diciembre de 2018", "30 de abril de 2019", "1 de mayo de 2019", "30 de octubre de 2019",
+                      "31 de marzo de 2020", "31 de julio de 2020"]
+
+
+def send(client, path, data):
+    """Post a form the way a browser does: with the token of the page that shows it."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    token = TOKEN.search(page.get_data(as_text=True)).group(1)
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def post_with_token(client, page, path, data=None):
+    """Press a button of `page` (a path) that posts to `path`."""
+    token = TOKEN.search(client.get(page).get_data(as_text=True)).group(1)
+    return client.post(path, data={**(data or {}), "csrf_token": token})
+
+
+def holders(forum):
+    return [seat.holder for seat in services.current_seats(forum)]
+
+
+@pytest.fixture
+def cycle(db):
+    return make_intake_cycle(areas=AREAS)
+
+
+@pytest.fixture
+def moderator(cycle):
+    return make_moderator(cycle.jurisdiction)
+
+
+@pytest.fixture
+def forum(cycle):
+    return make_forum(cycle.jurisdiction)
+
+
+def build_fourth_plan(cycle, moderator):
+    """The 4th plan's twelve commitments with the seed's names, areas and entities, and commitment
+    N° 4's four activities, through the commitments services."""
+    areas = {area.name: area for area in commitments_areas(cycle)}
+    entities = {}
+    for number, area, name, entity in FOURTH_PLAN:
+        if entity not in entities:
+            entities[entity] = make_entity(cycle.jurisdiction, name=entity)
+        commitment = commitments.create_commitment(
+            cycle, number=number, name=name, area=areas[area], entity=entities[entity],
+            starts_on=date(2018, 12, 1), ends_on=date(2020, 8, 31),
+            problem="El problema que aborda el compromiso.", commitment_text=f"¿Cuál es el compromiso? {name}.",
+            contribution="", values=[OgpValue.TRANSPARENCIA], from_proposals=[], actor=moderator)
+        if number == 4:
+            for activity, starts_on, ends_on in COMMITMENT_4_ACTIVITIES:
+                commitments.add_activity(commitment, name=activity, starts_on=starts_on, ends_on=ends_on,
+                                         actor=moderator)
+    return commitments.freeze_plan(cycle, actor=moderator, label="Plan para la aprobación de la Mesa")
+
+
+def commitments_areas(cycle):
+    from consulta.proposals.services import areas
+
+    return areas(cycle)
+
+
+def approved(version, forum, moderator, decision=Decision.APPROVED):
+    """An act on `version` in a meeting where every seat was present, all voting for, confirmed by all."""
+    meeting = make_meeting(forum, cycle=version.cycle, actor=moderator)
+    act = services.record_act(meeting, version=version, decision=decision,
+                              votes={seat: Vote.FOR for seat in meeting.present}, actor=moderator)
+    for person in holders(forum):
+        services.confirm_act(act, actor=person)
+    return act
+
+
+# --- the forum and its seats -----------------------------------------------------------------------
+
+def test_the_forum_shows_its_act_rules_and_members_with_contact_data_private(cycle, forum, client, login_as):
+    services.update_forum(forum, name=forum.name, act_number=forum.act_number, act_date=forum.act_date,
+                          rules='<p>Sesiona <strong>cada seis meses</strong>.</p><script>alert(1)</script>'
+                                '<a href="javascript:alert(1)">x</a>',
+                          actor=make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user)
+    assert "<script>" not in forum.rules_html and "javascript:" not in forum.rules_html
+    chair = services.current_seats(forum)[0]
+    assert chair.chairs and chair.sector is MesaSector.GOVERNMENT
+
+    page = client.get(f"/j/{cycle.jurisdiction.slug}/mesa").get_data(as_text=True)
+    assert "Resolución Exenta N° 852" in page
+    assert "<strong>cada seis meses</strong>" in page and "<script" not in page and "javascript:" not in page
+    for person in holders(forum):
+        assert person.display_name in page
+        assert person.email not in page
+    assert page.count("<h1") == 1
+
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    page = login_as(admin).get(f"/j/{cycle.jurisdiction.slug}/mesa").get_data(as_text=True)
+    assert all(person.email in page for person in holders(forum))
+
+
+def test_a_seat_gives_the_mesa_role_and_an_ended_term_stays_visible_as_a_past_composition(cycle, forum, client):
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    seat = services.current_seats(forum)[1]
+    person = seat.holder
+    assert holds(person, Role.MESA_MEMBER, cycle.jurisdiction)
+
+    services.end_seat(seat, ends_on=date(2019, 3, 1), reason="Renuncia", actor=admin)
+    successor = make_user(display_name="Nueva representante")
+    services.add_seat(forum, sector="CIVIL_SOCIETY", holder=successor.email.upper(), designated_on=date(2019, 3, 2),
+                      designation="Elegida por la Red Chilena de Gobierno Abierto", actor=admin)
+
+    assert seat.state is SeatState.ENDED and seat in services.past_seats(forum)
+    assert [row.to_state for row in history(seat)] == ["ACTIVE", "ENDED"]
+    assert not holds(person, Role.MESA_MEMBER, cycle.jurisdiction)
+    assert holds(successor, Role.MESA_MEMBER, cycle.jurisdiction)
+    page = client.get(f"/j/{cycle.jurisdiction.slug}/mesa").get_data(as_text=True)
+    earlier = page[page.index('id="past-title"'):]
+    assert person.display_name in earlier and "Nueva representante" not in earlier
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"holder": "nobody@example.org"}, "holder"),
+    ({"sector": "ROYALTY"}, "sector"),
+    ({"designation": "  "}, "designation"),
+    ({"designated_on": date(2999, 1, 1)}, "designated_on"),
+    ({"chairs": True}, "chairs"),
+])
+def test_a_seat_is_refused_with_the_field_named(cycle, forum, change, field):
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    fields = {"sector": "ACADEMIA", "holder": make_user(), "designated_on": date(2018, 1, 1),
+              "designation": "Designada", "actor": admin} | change
+    with pytest.raises(DomainError) as refused:
+        services.add_seat(forum, **fields)
+    assert refused.value.field == field
+
+
+def test_a_second_forum_for_the_same_jurisdiction_is_refused(cycle, forum):
+    with pytest.raises(DomainError):
+        make_forum(cycle.jurisdiction, seats=False)
+
+
+def test_an_administrator_records_the_forum_and_a_seat_through_the_pages(db, login_as):
+    jurisdiction = make_intake_cycle().jurisdiction
+    admin = make_grant(role=Role.ADMIN, jurisdiction=jurisdiction).user
+    client = login_as(admin)
+    base = f"/j/{jurisdiction.slug}/mesa"
+    assert "Record the forum" in client.get(base).get_data(as_text=True) or client.get(base).status_code == 200
+    refused = send(client, f"{base}/nueva", {"name": "Mesa de Gobierno Abierto", "act_number": "",
+                                            "act_date": "2017-07-31", "rules": "Reglas"})
+    assert refused.status_code == 200 and 'id="act_number-error"' in refused.get_data(as_text=True)
+    assert 'value="Mesa de Gobierno Abierto"' in refused.get_data(as_text=True)
+    pdf = (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "resolucion-852.pdf")
+    done = send(client, f"{base}/nueva", {"name": "Mesa de Gobierno Abierto", "act_number": "Resolución Exenta N° 852",
+                                         "act_date": "2017-07-31", "rules": "Reglas", "document": pdf})
+    assert done.status_code == 302
+    assert client.get(f"{base}/acta").data.startswith(b"%PDF")
+    person = make_user()
+    added = send(client, f"{base}/integrantes/nuevo", {"sector": "GOVERNMENT", "holder": person.email,
+                                                        "designated_on": "2017-08-01", "chairs": "y",
+                                                        "designation": "Designado por el Subsecretario"})
+    assert added.status_code == 302
+    assert person.display_name in client.get(base).get_data(as_text=True)
+
+
+# --- meetings and the six-month rule ---------------------------------------------------------------
+
+def test_a_meeting_is_public_and_refused_in_the_future_or_with_someone_who_held_no_seat(cycle, forum, moderator, client):
+    seat = services.current_seats(forum)[0]
+    with pytest.raises(DomainError) as future:
+        make_meeting(forum, held_on=services.local_today(cycle.jurisdiction) + timedelta(days=1), actor=moderator)
+    assert future.value.field == "held_on"
+    with pytest.raises(DomainError) as before_term:
+        make_meeting(forum, held_on=date(2017, 7, 31), present=[seat], actor=moderator)
+    assert before_term.value.field == "present"
+    with pytest.raises(PermissionDenied):
+        make_meeting(forum, actor=holders(forum)[1])
+
+    meeting = make_meeting(forum, cycle=cycle, agenda="Revisión del borrador", actor=moderator)
+    page = client.get(f"/j/{cycle.jurisdiction.slug}/mesa/sesiones/{meeting.id}").get_data(as_text=True)
+    assert "Revisión del borrador" in page
+    assert all(person.display_name in page for person in holders(forum))
+
+
+def test_the_six_month_warning_appears_when_the_clock_moves(cycle, forum, moderator, client, login_as, clock):
+    clock.at(datetime(2019, 3, 1, 15, tzinfo=UTC))
+    make_meeting(forum, held_on=date(2019, 3, 1), actor=moderator)
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    page = f"/j/{cycle.jurisdiction.slug}/mesa"
+
+    clock.at(datetime(2019, 9, 1, 15, tzinfo=UTC))  # six months to the day: still in time
+    assert services.overdue_since(forum) is None
+    assert 'class="warning"' not in client.get(page).get_data(as_text=True)
+
+    clock.at(datetime(2019, 9, 2, 15, tzinfo=UTC))
+    assert services.overdue_since(forum) == date(2019, 9, 1)
+    assert 'class="warning"' in client.get(page).get_data(as_text=True)
+    dashboard = login_as(admin).get("/j/admin/").get_data(as_text=True)
+    assert "mesa-overdue-title" in dashboard and f"/j/{cycle.jurisdiction.slug}/mesa" in dashboard
+
+    make_meeting(forum, held_on=date(2019, 9, 2), actor=moderator)
+    assert services.overdue_since(forum) is None
+
+
+def test_the_administrators_dashboard_warns_only_about_their_own_jurisdictions(cycle, forum, login_as, clock):
+    clock.at(datetime(2030, 1, 1, tzinfo=UTC))
+    other_admin = make_grant(role=Role.ADMIN).user
+    assert "mesa-overdue-title" not in login_as(other_admin).get("/j/admin/").get_data(as_text=True)
+
+
+def test_six_months_from_the_end_of_august_is_the_end_of_february():
+    assert services.add_months(date(2019, 8, 31), 6) == date(2020, 2, 29)
+    assert services.add_months(date(2019, 12, 15), 6) == date(2020, 6, 15)
+
+
+# --- the review, observations, and who may change what ---------------------------------------------
+
+def test_a_mesa_member_observes_but_edits_no_commitment_proposal_or_comment(cycle, forum, moderator, login_as):
+    proposal = make_proposal(cycle)
+    commitment = make_commitment(cycle, number=4, from_proposals=[proposal], actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    member = holders(forum)[1]
+
+    observation = services.observe(version, commitment_number=4, body="Falta una meta medible.", actor=member)
+    assert observation.state is ObservationState.OPEN
+
+    with pytest.raises(PermissionDenied):
+        commitments.update_commitment(commitment, name="Otro nombre", actor=member)
+    with pytest.raises(PermissionDenied):
+        commitments.freeze_plan(cycle, actor=member)
+    with pytest.raises(PermissionDenied):
+        services.answer_observation(observation, answer="Respuesta", actor=member)
+    client = login_as(member)
+    base = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}"
+    for path in (f"{base}/compromisos/4/editar", f"{base}/compromisos/nuevo", f"{base}/compromisos/4/actividades/nueva",
+                 f"{base}/compromisos/4/retirar", f"{base}/plan/versiones/nueva",
+                 f"{base}/propuestas/{proposal.reference}/editar", f"{base}/propuestas/{proposal.reference}/no-admisible",
+                 f"{base}/plan/publicar",
+                 f"{base}/revision/observaciones/{observation.id}/respuesta"):
+        assert client.get(path).status_code == 403, path
+        assert client.post(path, data={"name": "x"}).status_code in (400, 403), path
+    assert client.get(f"{base}/revision").status_code == 200
+    assert commitment.name != "Otro nombre"
+
+
+def test_observations_and_answers_stay_private_until_the_plan_is_published(cycle, forum, moderator, client, login_as):
+    make_commitment(cycle, number=4, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    member = holders(forum)[2]
+    client_member = login_as(member)
+    review = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision"
+    sent = send(client_member, review, {"commitment_number": "4", "body": "Precisar los indicadores."})
+    assert sent.status_code == 302
+    observation = services.observations_of(cycle)[0]
+    assert observation.author_id == member.id and observation.commitment_number == 4
+
+    client_moderator = login_as(moderator)
+    answered = send(client_moderator, f"{review}/observaciones/{observation.id}/respuesta",
+                    {"answer": "Se agregan indicadores por actividad."})
+    assert answered.status_code == 302
+    assert observation.state is ObservationState.ANSWERED
+
+    visitor = client.application.test_client()
+    assert visitor.get(review).status_code == 302  # the sign-in page
+    login_as(make_user())
+    assert client.get(review).status_code == 403
+    assert version is not None
+
+
+def test_an_empty_observation_keeps_the_form_with_its_error(cycle, forum, moderator, login_as):
+    make_commitment(cycle, number=4, actor=moderator)
+    commitments.freeze_plan(cycle, actor=moderator)
+    client = login_as(holders(forum)[3])
+    refused = send(client, f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision", {"body": "   "})
+    assert refused.status_code == 422
+    assert 'id="body-error"' in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role, action, allowed", [
+    (Role.MESA_MEMBER, "review_as_mesa", True), (Role.MESA_MEMBER, "read_dashboards", True),
+    (Role.MESA_MEMBER, "moderate", False), (Role.MESA_MEMBER, "run_mesa", False),
+    (Role.MESA_MEMBER, "administer", False),
+    (Role.MODERATOR, "review_as_mesa", False), (Role.MODERATOR, "run_mesa", True), (Role.MODERATOR, "moderate", True),
+    (Role.ADMIN, "run_mesa", True), (Role.ADMIN, "review_as_mesa", False), (Role.REPORTER, "read_dashboards", False),
+])
+def test_who_may_do_what_with_the_mesa(cycle, role, action, allowed):
+    person = make_grant(role=role, jurisdiction=cycle.jurisdiction).user
+    assert can(person, action, cycle) is allowed
+    assert can(person, action, make_intake_cycle()) is False
+
+
+# --- approval acts ---------------------------------------------------------------------------------
+
+def test_an_act_takes_effect_only_when_every_member_present_confirms_it(cycle, forum, moderator, client, login_as):
+    make_commitment(cycle, number=4, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    chair, civil, academic, international = services.current_seats(forum)
+    meeting = make_meeting(forum, cycle=cycle, present=[chair, civil, academic], actor=moderator)
+    act = services.record_act(meeting, version=version, decision="APPROVED_WITH_OBSERVATIONS",
+                              votes={chair.id: "FOR", civil.id: "FOR", academic.id: "AGAINST"},
+                              dissent="La academia pide metas medibles.", actor=moderator)
+    assert act.state is ActState.AWAITING_CONFIRMATION
+    assert services.approving_act(version) is None
+
+    with pytest.raises(PermissionDenied):  # not present at the meeting
+        services.confirm_act(act, actor=international.holder)
+    services.confirm_act(act, actor=chair.holder)
+    with pytest.raises(DomainError):
+        services.confirm_act(act, actor=chair.holder)
+    services.confirm_act(act, actor=civil.holder)
+    assert act.state is ActState.AWAITING_CONFIRMATION
+
+    meeting_page = f"/j/{cycle.jurisdiction.slug}/mesa/sesiones/{meeting.id}"
+    confirm = f"/j/{cycle.jurisdiction.slug}/mesa/acuerdos/{act.id}/confirmar"
+    page = login_as(academic.holder).get(meeting_page).get_data(as_text=True)
+    assert "La academia pide metas medibles." in page and confirm in page
+    assert post_with_token(client, meeting_page, confirm).status_code == 302
+    assert act.state is ActState.IN_FORCE
+    assert services.approving_act(version) == act
+    codes = [row.to_state for row in history(act)]
+    assert codes == ["AWAITING_CONFIRMATION", "CONFIRMED_BY", "CONFIRMED_BY", "CONFIRMED_BY", "IN_FORCE"]
+    assert confirm not in client.get(meeting_page).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("votes, decision, field", [
+    ({0: "FOR", 1: "FOR", 2: "FOR"}, "APPROVED", "votes"),  # a seat present did not vote
+    ({0: "FOR", 1: "AGAINST", 2: "AGAINST", 3: "FOR"}, "APPROVED", "decision"),  # no majority for
+    ({0: "FOR", 1: "FOR", 2: "FOR", 3: "MAYBE"}, "APPROVED", "votes"),
+    ({0: "FOR", 1: "FOR", 2: "FOR", 3: "FOR"}, "SHELVED", "decision"),
+])
+def test_an_act_is_refused_with_the_field_named(cycle, forum, moderator, votes, decision, field):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    meeting = make_meeting(forum, cycle=cycle, actor=moderator)
+    seats = meeting.present
+    with pytest.raises(DomainError) as refused:
+        services.record_act(meeting, version=version, decision=decision,
+                            votes={seats[index]: vote for index, vote in votes.items()}, actor=moderator)
+    assert refused.value.field == field
+
+
+def test_an_act_needs_a_meeting_of_the_versions_cycle_and_one_live_act_per_version(cycle, forum, moderator):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    loose = make_meeting(forum, actor=moderator)
+    votes = {seat: Vote.FOR for seat in loose.present}
+    with pytest.raises(DomainError):
+        services.record_act(loose, version=version, decision=Decision.APPROVED, votes=votes, actor=moderator)
+    meeting = make_meeting(forum, cycle=cycle, actor=moderator)
+    act = services.record_act(meeting, version=version, decision=Decision.RETURNED, votes=votes, actor=moderator)
+    with pytest.raises(DomainError) as twice:
+        services.record_act(meeting, version=version, decision=Decision.APPROVED, votes=votes, actor=moderator)
+    assert twice.value.field == "version"
+    services.void_act(act, reason="Registrada por error", actor=moderator)
+    again = services.record_act(meeting, version=version, decision=Decision.APPROVED, votes=votes, actor=moderator)
+    assert again.state is ActState.AWAITING_CONFIRMATION and act.state is ActState.VOIDED
+
+
+def test_a_moderator_records_an_act_through_the_page_with_a_vote_per_seat(cycle, forum, moderator, login_as):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    meeting = make_meeting(forum, cycle=cycle, actor=moderator)
+    client = login_as(moderator)
+    path = f"/j/{cycle.jurisdiction.slug}/mesa/sesiones/{meeting.id}/acuerdo"
+    data = {"version": str(version.id), "decision": "APPROVED", "dissent": ""}
+    missing = send(client, path, data)
+    assert missing.status_code == 200 and "error" in missing.get_data(as_text=True)
+    votes = {f"vote_{seat.id}": "FOR" for seat in meeting.present}
+    assert send(client, path, data | votes).status_code == 302
+    assert services.live_act(version).state is ActState.AWAITING_CONFIRMATION
