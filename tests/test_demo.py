@@ -1,4 +1,6 @@
 """`flask demo`: the seed's content, loaded through the services, each object with its history."""
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -6,10 +8,19 @@ from consulta.accounts.models import User
 from consulta.core import clock
 from consulta.core.audit import StateChange
 from consulta.cycles.models import Cycle, Phase, PhaseKind, PhaseState
-from consulta.cycles.services import accepting
-from consulta.demo import loader
+from consulta.core.sectors import Sector
+from consulta.core.windows import to_local
+from consulta.cycles.services import accepting, window_for
+from consulta.demo import base, loader
 from consulta.extensions import db as _db
 from consulta.jurisdictions.models import Entity, Jurisdiction
+from consulta.jurisdictions.regions import Region
+from consulta.municipal import services as municipal
+from consulta.municipal.models import Answer, Question, SupportActivity
+from consulta.proposals import services as proposals
+from consulta.proposals.models import Channel, ProposalState, ThematicArea, WithdrawalReason
+from consulta.tables import services as tables
+from consulta.tables.models import CheckIn, TableProposal
 from tests.conftest import rolled_back
 
 
@@ -24,7 +35,12 @@ def demo(app):
 def _audited_classes():
     """Every model with a state machine, plus the objects that record their creation as an event."""
     classes = {mapper.class_ for mapper in _db.Model.registry.mappers if hasattr(mapper.class_, "TRANSITIONS")}
-    return sorted(classes | {Jurisdiction, Entity, Cycle}, key=lambda cls: cls.__name__)
+    events = {Jurisdiction, Entity, Cycle, ThematicArea, CheckIn, TableProposal, Question, Answer, SupportActivity}
+    return sorted(classes | events, key=lambda cls: cls.__name__)
+
+
+def _cycle(database, code):
+    return database.session.scalar(select(Cycle).where(Cycle.code == code))
 
 
 def test_the_seed_municipalities_and_the_national_level_are_there(demo):
@@ -39,10 +55,12 @@ def test_the_seed_municipalities_and_the_national_level_are_there(demo):
 def test_demo_accounts_are_verified_and_their_passwords_printed(demo):
     database, summary = demo
     users = database.session.scalars(select(User)).all()
-    assert users and all(user.is_verified for user in users)
+    assert len(users) > 150 and all(user.is_verified for user in users)
     printed = "\n".join(summary)
-    for user in users:
-        assert user.email in printed
+    # The accounts for every role are printed; the crowd's (participants, representatives) are not.
+    for key, _name, _roles in base.ACCOUNTS:
+        assert f"{key.replace('_', '.')}@{base.EMAIL_DOMAIN}" in printed
+    assert "participante.001@" not in printed
 
 
 def test_every_demo_object_has_its_creating_history_row(demo):
@@ -86,3 +104,129 @@ def test_a_second_load_changes_nothing_but_the_passwords(demo):
     summary = loader.load()
     assert database.session.scalar(select(func.count(StateChange.id))) == before
     assert any("already loaded" in line for line in summary)
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+def test_the_register_reads_the_seeds_figures(demo):
+    database, _summary = demo
+    assert proposals.received_count(_cycle(database, "PA3")) == 58
+    assert proposals.received_count(_cycle(database, "PA4")) == 158
+
+
+def test_the_third_plans_proposals_came_through_two_channels_in_their_sectors_windows(demo):
+    database, _summary = demo
+    third = _cycle(database, "PA3")
+    intake = third.phase(PhaseKind.INTAKE)
+    received = database.session.scalars(proposals.received(third)).all()
+    agencies = [p for p in received if p.channel is Channel.AGENCY_SUBMISSION]
+    forms = [p for p in received if p.channel is Channel.FORM]
+    assert len(agencies) + len(forms) == 58 and agencies and forms
+    assert {p.sector for p in agencies} == {Sector.SERVICIO_PUBLICO}
+    assert all(p.entered_by is not None and p.submitter_name for p in agencies)
+    assert {p.sector for p in forms} == {Sector.OSC}
+    for proposal in received:
+        window = window_for(intake, proposal.sector)
+        assert window.opens_at <= proposal.submitted_at < window.closes_at, proposal.reference
+        assert local_date_in(window, proposal.received_on, third.jurisdiction.timezone)
+
+
+def local_date_in(window, day, tz):
+    return to_local(window.opens_at, tz).date() <= day <= to_local(window.closes_at, tz).date()
+
+
+def test_the_fourth_plan_came_through_the_one_form_from_every_sector_with_edits_and_withdrawals(demo):
+    database, _summary = demo
+    fourth = _cycle(database, "PA4")
+    window = fourth.phase(PhaseKind.INTAKE).window
+    received = database.session.scalars(proposals.received(fourth)).all()
+    assert {p.channel for p in received} == {Channel.FORM}
+    assert {p.sector for p in received} == set(Sector)
+    assert {p.area.name for p in received} == {
+        "Recursos naturales y medio ambiente", "Políticas sociales y educacionales", "Modernización del Estado",
+        "Transparencia e integridad"}
+    assert all(window.opens_at <= p.submitted_at < window.closes_at for p in received)
+    edited = [p for p in received if p.is_edited]
+    assert len(edited) >= 5 and all(window.opens_at < p.edited_at < window.closes_at for p in edited)
+    withdrawn = [p for p in received if p.state is ProposalState.WITHDRAWN]
+    assert 3 <= len(withdrawn) <= 8
+    assert WithdrawalReason.DUPLICATE in {p.withdrawal_reason for p in withdrawn}
+
+
+def test_near_duplicates_are_found_by_the_similar_proposals_step(demo):
+    database, _summary = demo
+    fourth = _cycle(database, "PA4")
+    received = database.session.scalars(proposals.received(fourth)).all()
+    copies = [p for p in received if "Nos sumamos a otras voces" in p.body]
+    assert len(copies) >= 3
+    for copy in copies:
+        similar = proposals.similar_to(fourth, title=copy.title, text=f"{copy.problem} {copy.body}", exclude=copy)
+        assert any(other.title.split(" ", 1)[1] == copy.title.split(" ", 1)[1] for other, _score in similar)
+
+
+def test_renca_has_a_few_proposals_in_its_open_intake_sent_before_now(demo):
+    database, _summary = demo
+    renca = _cycle(database, "REN1")
+    received = database.session.scalars(proposals.received(renca)).all()
+    assert 3 <= len(received) <= 12
+    assert all(renca.phase(PhaseKind.INTAKE).opens_at <= p.submitted_at <= clock.now() for p in received)
+    assert {p.sector for p in received} >= {Sector.CIUDADANIA, Sector.OSC}
+    assert proposals.intake_open(renca, Sector.CIUDADANIA)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def test_the_tables_and_their_attendees_are_counted_from_the_check_ins(demo):
+    database, _summary = demo
+    third, fourth = _cycle(database, "PA3"), _cycle(database, "PA4")
+    assert (tables.tables_held(third), tables.attendees(third)) == (7, 190)
+    assert (tables.tables_held(fourth), tables.attendees(fourth)) == (8, 410)
+    held = tables.tables_of(fourth)
+    assert all(table.minutes and tables.assigned_links(table) for table in held)
+    assert any(tables.walk_ins(table) for table in held)
+    assert len({table.region for table in held}) >= 4
+
+
+def test_a_magallanes_table_keeps_its_own_time_zone(demo):
+    database, _summary = demo
+    for code in ("PA3", "PA4"):
+        south = [table for table in tables.tables_of(_cycle(database, code)) if table.region is Region.MA]
+        assert south and all(table.venue_timezone == "America/Punta_Arenas" for table in south)
+
+
+def test_renca_has_an_open_table_with_a_few_seats_and_a_full_one_with_a_waiting_list(demo):
+    database, _summary = demo
+    renca_tables = tables.tables_of(_cycle(database, "REN1"))
+    assert all(tables.registration_open(table) for table in renca_tables)
+    assert any(0 < table.seats_left <= 5 and tables.waiting_count(table) == 0 for table in renca_tables)
+    assert any(table.seats_left == 0 and tables.waiting_count(table) > 0 for table in renca_tables)
+
+
+# --- the municipal model --------------------------------------------------------------------------
+
+SEED_MUNICIPALITIES = {"Cerro Navia": "DIAGNOSING", "Peñalolén": "DIAGNOSING", "Recoleta": "DIAGNOSING",
+                       "Santo Domingo": "DIAGNOSING", "Talagante": "DIAGNOSING", "Vitacura": "DIAGNOSING",
+                       "Providencia": "DIAGNOSING", "Renca": "WITH_PLAN"}
+
+
+def test_the_follow_up_lists_the_seed_municipalities_with_their_states(demo):
+    _database, _summary = demo
+    rows = {row.jurisdiction.name: row for row in municipal.followup_rows()}
+    assert {name: rows[name].state_code for name in SEED_MUNICIPALITIES} == SEED_MUNICIPALITIES
+    for name in SEED_MUNICIPALITIES:
+        adhesion = rows[name].adhesion
+        assert adhesion.mayor_name and adhesion.act_number
+        assert date(2017, 1, 1) <= adhesion.signed_on <= date(2019, 12, 31)
+        assert rows[name].scores is not None
+    assert rows["Renca"].current_cycle.code == "REN1"
+    far = {rows[name].state_code for name in ("Arica", "Antofagasta", "Coyhaique", "Punta Arenas")}
+    assert far == {"INVITED", "ADHERED", "DIAGNOSING"}
+
+
+def test_municipal_history_is_dated_in_the_past(demo):
+    database, _summary = demo
+    later = database.session.scalar(select(func.count(StateChange.id)).where(
+        StateChange.object_type.in_(["adhesion", "diagnostic", "questionnaire_version"]),
+        StateChange.at > clock.now()))
+    assert later == 0
+    assert municipal.current_version().questions

@@ -15,7 +15,7 @@ from consulta.core.sectors import Sector
 from consulta.core.windows import window_from_dates
 from consulta.cycles import services as cycles
 from consulta.cycles.models import PhaseKind
-from consulta.demo.loader import Demo, step
+from consulta.demo.loader import Demo, cheap_hashes, step
 from consulta.extensions import db
 from consulta.jurisdictions import services as jurisdictions
 from consulta.jurisdictions.models import Jurisdiction, JurisdictionKind, Role
@@ -128,10 +128,11 @@ def places(demo: Demo) -> None:
 @step
 def people(demo: Demo) -> None:
     clock.set_now(SETUP_DAY + timedelta(days=1))
-    for key, name, _roles in ACCOUNTS:
-        demo.passwords[key] = secrets.token_urlsafe(9)
-        demo.users[key] = accounts.create_user(email=_email(key), password=demo.passwords[key], display_name=name,
-                                               verified=True)
+    with cheap_hashes():
+        for key, name, _roles in ACCOUNTS:
+            demo.passwords[key] = secrets.token_urlsafe(9)
+            demo.users[key] = accounts.create_user(email=_email(key), password=demo.passwords[key],
+                                                   display_name=name, verified=True)
     db.session.flush()
     admin = None
     for key, _name, roles in ACCOUNTS:

@@ -7,8 +7,11 @@ and the clock moves to the closing, where the phase closes — unless that is st
 current cycle). So every demo object has its audit trail, dated when it happened.
 """
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from flask import current_app
 
 from consulta.core import clock
 from consulta.cycles.models import WINDOW_CLOSED, WINDOW_OPENED, Cycle, PhaseState
@@ -35,6 +38,20 @@ def during(kind):
     return register
 
 
+@contextmanager
+def cheap_hashes():
+    """Hash the demo accounts' passwords the cheap way: argon2 for two hundred accounts would make
+    the demo take minutes. A sign-in replaces such a hash with an argon2 one
+    (accounts.passwords.needs_rehash), and the printed passwords are no secret anyway."""
+    config = current_app.config
+    before = config.get("PASSWORD_HASH")
+    config["PASSWORD_HASH"] = "fast"
+    try:
+        yield
+    finally:
+        config["PASSWORD_HASH"] = before
+
+
 @dataclass
 class Demo:
     """What the steps made, shared with the later steps and the hooks."""
@@ -46,11 +63,21 @@ class Demo:
     jurisdictions: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
     organisations: dict = field(default_factory=dict)
+    # organisation key -> the account that represents it
+    representatives: dict = field(default_factory=dict)
+    # every account made for volume (never printed), and those of them who take part as themselves
+    crowd: list = field(default_factory=list)
+    participants: list = field(default_factory=list)
     cycles: list = field(default_factory=list)
+    # What one domain's demo leaves for a later one (the near-duplicates triage merges, …), by name.
+    shared: dict = field(default_factory=dict)
     summary: list = field(default_factory=list)
 
     def log(self, line: str) -> None:
         self.summary.append(line)
+
+    def cycle(self, code: str) -> Cycle:
+        return next(cycle for cycle in self.cycles if cycle.code == code)
 
 
 def play(demo: Demo, cycle: Cycle) -> None:

@@ -55,6 +55,39 @@ TOPICS = {
     ),
 }
 
+# A municipality's local plan, in the four areas of the Municipal Model (Renca's).
+LOCAL_AREAS = (
+    "Transparencia municipal",
+    "Rendición de cuentas",
+    "Participación ciudadana",
+    "Colaboración con la sociedad civil",
+)
+
+TOPICS.update({
+    LOCAL_AREAS[0]: (
+        ("la publicación de los contratos municipales en formato abierto", "los contratos del municipio se publican como documentos escaneados y es difícil revisarlos"),
+        ("la información sobre las obras en los barrios", "los vecinos no saben cuándo empiezan ni cuándo terminan las obras en sus calles"),
+        ("la transparencia en la entrega de subvenciones", "no se conoce con qué criterios se entregan las subvenciones a las organizaciones"),
+        ("actas del concejo municipal en lenguaje claro", "las actas del concejo son largas y técnicas"),
+    ),
+    LOCAL_AREAS[1]: (
+        ("una cuenta pública participativa por territorio", "la cuenta pública anual no permite preguntas de los vecinos"),
+        ("el seguimiento público de los compromisos municipales", "no existe un lugar donde ver el avance de los compromisos del municipio"),
+        ("un presupuesto municipal explicado a los vecinos", "el presupuesto municipal es incomprensible para la mayoría de los vecinos"),
+    ),
+    LOCAL_AREAS[2]: (
+        ("presupuestos participativos en cada unidad vecinal", "los vecinos no deciden sobre ninguna parte del presupuesto comunal"),
+        ("sesiones abiertas del consejo comunal de la sociedad civil", "el consejo comunal de la sociedad civil sesiona sin difusión"),
+        ("la participación de niños y jóvenes en el diseño de plazas", "las plazas se diseñan sin consultar a quienes las usan"),
+        ("una atención municipal en horarios compatibles con el trabajo", "muchas personas no pueden hacer trámites en horario de oficina"),
+    ),
+    LOCAL_AREAS[3]: (
+        ("mesas de trabajo permanentes con las juntas de vecinos", "las juntas de vecinos no tienen un canal estable con el municipio"),
+        ("datos abiertos municipales para proyectos de la comunidad", "las organizaciones no pueden usar los datos municipales en sus proyectos"),
+        ("alianzas con universidades para evaluar los programas comunales", "los programas municipales no se evalúan de forma independiente"),
+    ),
+})
+
 VERBS = ("Crear", "Implementar", "Fortalecer", "Impulsar", "Desarrollar", "Promover")
 ACTIONS = (
     "publicar la información en formato abierto y actualizarla cada mes",
@@ -80,6 +113,26 @@ def proposal_text(rng: random.Random, area: str, *, topic_index: int | None = No
     }
 
 
+EDIT_ADDITIONS = (
+    "Tras conversar con otras organizaciones, agregamos que los resultados deben publicarse por región.",
+    "Precisamos que la propuesta debe incluir indicadores de avance semestrales.",
+    "Corregimos el plazo: la primera etapa debería terminar en un año.",
+    "Sumamos la necesidad de consultar a las personas con discapacidad en el diseño.",
+    "Aclaramos que la información debe estar disponible también en lenguaje claro.",
+)
+
+
+def edited_text(rng: random.Random, text: dict) -> dict:
+    """The same proposal, revised by its author while the window is open."""
+    return {**text, "body": f"{text['body']} {rng.choice(EDIT_ADDITIONS)}"}
+
+
+def reworded_text(rng: random.Random, area: str, topic_index: int) -> dict:
+    """Another author's take on a topic already proposed: what the similar-proposals step finds."""
+    text = proposal_text(rng, area, topic_index=topic_index)
+    return {**text, "body": f"{text['body']} Nos sumamos a otras voces que han planteado lo mismo."}
+
+
 COMMENT_OPENINGS = (
     "Apoyamos este compromiso, pero", "Nos parece un avance importante;", "Creemos que falta precisar que",
     "Sugerimos agregar que", "No estamos de acuerdo con el plazo:", "Valoramos la propuesta y pedimos que",
@@ -93,3 +146,24 @@ COMMENT_ENDINGS = (
 
 def comment_text(rng: random.Random) -> str:
     return f"{rng.choice(COMMENT_OPENINGS)} {rng.choice(COMMENT_ENDINGS)}"
+
+
+MINUTES_AGREEMENTS = (
+    "priorizar las propuestas que incluyen a regiones alejadas de la capital",
+    "pedir a las instituciones responsables hitos verificables y fechas de término",
+    "agrupar las propuestas que plantean lo mismo antes de la sistematización",
+    "publicar los datos en formato abierto como condición de todo compromiso",
+    "incorporar a la sociedad civil en el seguimiento de la implementación",
+    "consultar a los municipios pequeños antes de definir las actividades",
+)
+
+
+def minutes_text(rng: random.Random, *, area: str, place: str, discussed: list[str]) -> str:
+    """A table's minutes (simple HTML, as a moderator would write them)."""
+    agreements = rng.sample(MINUTES_AGREEMENTS, 3)
+    items = "".join(f"<li>{title}</li>" for title in discussed)
+    return (f"<p>La mesa de {area.lower()} sesionó en {place}. La moderación presentó la metodología y "
+            f"las propuestas recibidas en el área.</p>"
+            f"<p><strong>Propuestas conversadas</strong></p><ul>{items}</ul>"
+            f"<p><strong>Acuerdos</strong></p><ol>{''.join(f'<li>{agreement.capitalize()}.</li>' for agreement in agreements)}</ol>"
+            f"<p>Las propuestas serán sistematizadas y cada una recibirá una respuesta fundada.</p>")
