@@ -5,21 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-import config
-from consulta import create_app
-
 pytestmark = pytest.mark.browser
 
 PASSWORD = "tables journey password"
 
 
-@pytest.fixture(scope="module")
-def live_app(live_server):
-    """An app on the live server's database, to set the scene through the services."""
-    return create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=live_server.database_url)
-
-
-def _scene(live_app):
+def _scene(live_server):
     """A table of two seats, both taken, one by `holder`; `citizen` has no registration yet."""
     from consulta.accounts.services import create_user
     from consulta.core import clock
@@ -31,7 +22,7 @@ def _scene(live_app):
     from consulta.tables import services
 
     token = secrets.token_hex(4)
-    with live_app.app_context():
+    with live_server.app_context():
         place = create_jurisdiction(name="Renca", slug=f"renca-{token}", kind=JurisdictionKind.MUNICIPALITY,
                                     region=Region.RM, actor=None)
         people = {role: create_user(email=f"{role}-{token}@example.org", password=PASSWORD, verified=True,
@@ -68,8 +59,8 @@ def _signed_in(browser, live_server, email):
 
 
 def test_a_citizen_waits_for_a_full_table_and_is_promoted_when_someone_cancels(
-        browser, live_server, live_app, axe_check, outbox_messages):
-    scene = _scene(live_app)
+        browser, live_server, axe_check, outbox_messages):
+    scene = _scene(live_server)
     table_page = f"/mesas/{scene['table']}"
 
     citizen = _signed_in(browser, live_server, scene["citizen"])
@@ -105,8 +96,8 @@ def test_a_citizen_waits_for_a_full_table_and_is_promoted_when_someone_cancels(
     citizen.context.close()
 
 
-def test_the_moderators_pages_pass_axe(browser, live_server, live_app, axe_check):
-    scene = _scene(live_app)
+def test_the_moderators_pages_pass_axe(browser, live_server, axe_check):
+    scene = _scene(live_server)
     moderator = _signed_in(browser, live_server, scene["moderator"])
     table = f"/mesas/{scene['table']}"
     for path in (f"/mesas/{scene['cycle']}", f"/mesas/{scene['cycle']}/nueva", f"{table}/gestion", f"{table}/lista",
