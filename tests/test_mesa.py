@@ -312,7 +312,8 @@ def test_observations_and_answers_stay_private_until_the_plan_is_published(cycle
     member = holders(forum)[2]
     client_member = login_as(member)
     review = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision"
-    sent = send(client_member, review, {"commitment_number": "4", "body": "Precisar los indicadores."})
+    sent = post_with_token(client_member, review, f"{review}/observaciones",
+                           {"commitment_number": "4", "body": "Precisar los indicadores."})
     assert sent.status_code == 302
     observation = services.observations_of(cycle)[0]
     assert observation.author_id == member.id and observation.commitment_number == 4
@@ -334,7 +335,8 @@ def test_an_empty_observation_keeps_the_form_with_its_error(cycle, forum, modera
     make_commitment(cycle, number=4, actor=moderator)
     commitments.freeze_plan(cycle, actor=moderator)
     client = login_as(holders(forum)[3])
-    refused = send(client, f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision", {"body": "   "})
+    review = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision"
+    refused = post_with_token(client, review, f"{review}/observaciones", {"body": "   "})
     assert refused.status_code == 422
     assert 'id="body-error"' in refused.get_data(as_text=True)
 
@@ -431,3 +433,246 @@ def test_a_moderator_records_an_act_through_the_page_with_a_vote_per_seat(cycle,
     votes = {f"vote_{seat.id}": "FOR" for seat in meeting.present}
     assert send(client, path, data | votes).status_code == 302
     assert services.live_act(version).state is ActState.AWAITING_CONFIRMATION
+
+
+# --- publication -----------------------------------------------------------------------------------
+
+def test_publication_is_refused_without_a_confirmed_act_for_that_exact_version(cycle, forum, moderator):
+    commitment = make_commitment(cycle, number=4, actor=moderator)
+    first = commitments.freeze_plan(cycle, actor=moderator)
+    meeting = make_meeting(forum, cycle=cycle, actor=moderator)
+    act = services.record_act(meeting, version=first, decision=Decision.APPROVED,
+                              votes={seat: Vote.FOR for seat in meeting.present}, actor=moderator)
+    assert set(services.publication_refusals(first)) == {"no_act"}
+    with pytest.raises(DomainError):
+        services.publish(first, actor=moderator)
+    for person in holders(forum):
+        services.confirm_act(act, actor=person)
+    assert services.approving_act(first) == act
+
+    # A later change makes version 2: the act for version 1 does not approve it, and version 1 is stale.
+    commitments.update_commitment(commitment, name="Modelo de Gobierno Abierto Municipal, ampliado", actor=moderator)
+    second = commitments.freeze_plan(cycle, actor=moderator)
+    assert services.approving_act(second) is None
+    assert set(services.publication_refusals(second)) == {"no_act"}
+    assert set(services.publication_refusals(first)) == {"changed"}
+    for version in (first, second):
+        with pytest.raises(DomainError):
+            services.publish(version, actor=moderator)
+    assert not services.is_published(cycle) and services.published_version(cycle) is None
+
+    approved(second, forum, moderator)
+    publication = services.publish(second, actor=moderator)
+    assert services.published_version(cycle) == second and publication.act.version == second
+    assert set(services.publication_refusals(second)) == {"published"}
+    with pytest.raises(DomainError):
+        services.publish(second, actor=moderator)
+
+
+def test_a_returned_act_or_a_member_cannot_publish(cycle, forum, moderator):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    approved(version, forum, moderator, decision=Decision.RETURNED)
+    assert set(services.publication_refusals(version)) == {"no_act"}
+    with pytest.raises(DomainError):
+        services.publish(version, actor=moderator)
+    with pytest.raises(PermissionDenied):
+        services.publish(version, actor=holders(forum)[0])
+
+
+def test_publication_is_refused_while_an_observation_awaits_its_answer(cycle, forum, moderator):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    observation = services.observe(version, body="¿Quién financia las actividades?", actor=holders(forum)[1])
+    approved(version, forum, moderator, decision=Decision.APPROVED_WITH_OBSERVATIONS)
+    assert set(services.publication_refusals(version)) == {"observations"}
+    with pytest.raises(DomainError):
+        services.publish(version, actor=moderator)
+    services.answer_observation(observation, answer="El presupuesto de cada entidad responsable.", actor=moderator)
+    services.publish(version, actor=moderator)
+    assert services.is_published(cycle)
+
+
+def test_publication_is_refused_while_a_proposal_or_a_comment_awaits_its_answer(cycle, forum, moderator, client):
+    from consulta.consultation import services as consultation
+    from consulta.consultation.models import AnswerOutcome
+    from consulta.proposals.models import ProposalState
+    from consulta.triage import services as triage
+    from tests.factories import make_comment, make_consultation
+
+    proposal = make_proposal(cycle, title="Datos abiertos de compras municipales")
+    make_consultation(cycle, commitments=1, moderator=moderator)
+    comment = make_comment(consultation.commitment_target(cycle, 1), text="Agregar una meta de datos abiertos.")
+    version = commitments.latest_version(cycle)
+    approved(version, forum, moderator)
+    assert services.pending(cycle) == services.Pending(proposals=1, comments=1)
+    assert set(services.publication_refusals(version)) == {"proposals", "comments"}
+    with pytest.raises(DomainError):
+        services.publish(version, actor=moderator)
+
+    triage.decide(proposal, outcome=ProposalState.NOT_ACCEPTED, response="Se abordará en el próximo plan.",
+                  actor=moderator)
+    assert set(services.publication_refusals(version)) == {"comments"}
+    consultation.answer(comment, outcome=AnswerOutcome.CONSIDERADO, text="Se considera en el compromiso.",
+                        actor=moderator)
+    assert services.pending(cycle).nothing
+    services.publish(version, actor=moderator)
+
+    review = services.review(cycle)
+    assert (review.proposals.received, review.proposals.answered, review.proposals.pending) == (1, 1, 0)
+    assert (review.comments.received, review.comments.answered, review.comments.pending) == (1, 1, 0)
+    data = json.loads(client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/{version.number}"
+                                 "/plan.json").data)
+    assert data["annex"]["proposals"][0]["reference"] == proposal.reference
+    assert "próximo plan" in data["annex"]["proposals"][0]["response"]
+    assert data["annex"]["comments"][0]["response"] == "Se considera en el compromiso."
+
+
+def test_a_correction_is_a_listed_reasoned_version_and_the_published_one_stays_readable(
+        cycle, forum, moderator, client, login_as):
+    commitment = make_commitment(cycle, number=4, name="Modelo de Gobierno Abierto Municipal", actor=moderator)
+    first = commitments.freeze_plan(cycle, actor=moderator)
+    approved(first, forum, moderator)
+    services.publish(first, actor=moderator)
+
+    commitments.update_commitment(commitment, name="Modelo de Gobierno Abierto Municipal (corregido)", actor=moderator)
+    second = commitments.freeze_plan(cycle, actor=moderator, label="Corrección de erratas")
+    approved(second, forum, moderator)
+    with pytest.raises(DomainError) as without_reason:
+        services.publish(second, actor=moderator)
+    assert without_reason.value.field == "reason"
+    services.publish(second, actor=moderator, reason="Se corrige el nombre del compromiso N° 4.")
+
+    assert services.published_version(cycle) == second
+    assert [publication.version for publication in services.publications(cycle)] == [first, second]
+    base = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado"
+    current = client.get(base).get_data(as_text=True)
+    assert "(corregido)" in current and "Se corrige el nombre del compromiso N° 4." in current
+    assert f"{base}/1" in current and f"{base}/2" in current
+    earlier = client.get(f"{base}/1")
+    assert earlier.status_code == 200
+    text = earlier.get_data(as_text=True)
+    assert "Modelo de Gobierno Abierto Municipal" in text and "(corregido)" not in text
+    assert 'class="warning"' in text
+    assert client.get(f"{base}/1/plan.json").status_code == 200
+    assert client.get(f"{base}/3").status_code == 404
+
+
+def test_a_moderator_publishes_through_the_page_and_sees_why_not_first(cycle, forum, moderator, login_as):
+    make_commitment(cycle, actor=moderator)
+    version = commitments.freeze_plan(cycle, actor=moderator)
+    client = login_as(moderator)
+    path = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicar"
+    refused = client.get(path).get_data(as_text=True)
+    assert 'id="refusals-title"' in refused
+    assert client.post(path, data={}).status_code in (200, 400)
+    assert not services.is_published(cycle)
+    approved(version, forum, moderator)
+    assert send(client, path, {}).status_code == 302
+    assert services.published_version(cycle) == version
+    page = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}").get_data(as_text=True)
+    assert f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado" in page
+
+
+def test_no_published_plan_is_not_found(cycle, client):
+    assert client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado").status_code == 404
+    assert client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/1/plan.pdf").status_code == 404
+
+
+# --- the published plan and its exports ------------------------------------------------------------
+
+@pytest.fixture
+def fourth_plan(cycle, forum, moderator):
+    """The 4th plan's twelve commitments, approved by the Mesa with an observation answered, published."""
+    version = build_fourth_plan(cycle, moderator)
+    observation = services.observe(version, commitment_number=4, body="Incluir regiones alejadas.",
+                                   actor=holders(forum)[1])
+    services.answer_observation(observation, answer="Se incorpora el énfasis en regiones.", actor=moderator)
+    approved(version, forum, moderator, decision=Decision.APPROVED_WITH_OBSERVATIONS)
+    return services.publish(version, actor=moderator)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def assert_whole_plan(text: str):
+    text = flat(text)
+    for number, _area, name, entity in FOURTH_PLAN:
+        assert name in text, name
+        assert entity in text, entity
+    for day in COMMITMENT_4_DATES:
+        assert day in text, day
+    assert "Se incorpora el énfasis en regiones." in text
+
+
+def test_the_published_page_shows_the_summary_by_area_the_act_and_the_answered_observation(
+        cycle, fourth_plan, client):
+    page = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado").get_data(as_text=True)
+    summary = page[page.index('id="summary-title"'):page.index('id="commitments-title"')]
+    assert [area for area in AREAS if area in summary] == list(AREAS)
+    assert summary.index("Gestión de recursos hídricos") < summary.index("Formación en Gobierno Abierto")
+    assert "Incluir regiones alejadas." in page and "Se incorpora el énfasis en regiones." in page
+    assert page.count("<h1") == 1
+    for fmt in ("pdf", "docx", "json"):
+        assert f"/plan/publicado/1/plan.{fmt}" in page
+
+
+def test_the_json_export_has_every_commitment_with_activities_origins_and_the_annex(cycle, fourth_plan, client):
+    response = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/1/plan.json")
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert [item["number"] for item in data["commitments"]] == list(range(1, 13))
+    fourth = data["commitments"][3]
+    assert fourth["responsible_entity"] == "Consejo para la Transparencia"
+    assert [(activity["starts_on"], activity["ends_on"]) for activity in fourth["activities"]] == [
+        (starts_on.isoformat(), ends_on.isoformat()) for _name, starts_on, ends_on in COMMITMENT_4_ACTIVITIES]
+    assert data["approval"]["decision"] == "APPROVED_WITH_OBSERVATIONS"
+    assert len(data["approval"]["votes"]) == 4
+    assert set(data["annex"]) == {"proposals", "comments"}
+
+
+def test_the_docx_contains_all_twelve_commitments_and_the_four_activity_dates(cycle, fourth_plan, client):
+    from docx import Document
+
+    response = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/1/plan.docx")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    document = Document(io.BytesIO(response.data))
+    text = "\n".join([paragraph.text for paragraph in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    assert_whole_plan(text)
+
+
+def pdf_pages(data: bytes):
+    try:
+        import pypdfium2
+    except ImportError:
+        skip_or_fail("pypdfium2 is not installed (pip install -e '.[test]')")
+    return pypdfium2.PdfDocument(data)
+
+
+def test_the_pdf_contains_all_twelve_commitments_and_the_four_activity_dates(cycle, fourth_plan, client):
+    response = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/1/plan.pdf")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    document = pdf_pages(response.data)
+    try:
+        text = "\n".join(document[index].get_textpage().get_text_range() for index in range(len(document)))
+    finally:
+        document.close()
+    assert_whole_plan(text)
+    assert "Área temática" in flat(text) or "Thematic area" in flat(text)
+
+
+def test_the_pdfs_first_page_renders_to_an_image(cycle, fourth_plan, client):
+    response = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/plan/publicado/1/plan.pdf")
+    document = pdf_pages(response.data)
+    try:
+        image = document[0].render(scale=1).to_pil().convert("L")
+    finally:
+        document.close()
+    width, height = image.size
+    assert abs(width - 595) <= 1 and abs(height - 842) <= 1  # A4 at 72 dpi
+    dark = sum(image.histogram()[:128])
+    # Text is drawn: some pixels are dark, most of the page is still paper.
+    assert 0.001 < dark / (width * height) < 0.5

@@ -47,9 +47,10 @@ from consulta.cycles.models import EARLIEST_DATE, LATEST_DATE, Cycle
 from consulta.extensions import db
 from consulta.jurisdictions.models import GrantState, Role, RoleGrant
 from consulta.mesa.models import (
-    MesaAct, MesaActConfirmation, ActState, MesaActVote, Decision, MesaForum, MesaMeeting, MesaSector, MesaObservation,
-    ObservationState, PlanPublication, MesaSeat, SeatState, Vote,
+    ActState, Decision, MesaAct, MesaActConfirmation, MesaActVote, MesaForum, MesaMeeting, MesaObservation, MesaSeat,
+    MesaSector, ObservationState, PlanPublication, SeatState, Vote,
 )
+from consulta.proposals.models import Proposal
 
 NAME_MAX = 160
 ACT_NUMBER_MAX = 120
@@ -63,6 +64,8 @@ DISSENT_MAX = 10000
 OBSERVATION_MAX = 5000
 ANSWER_MAX = 5000
 REASON_MAX = 2000
+# How much of a comment the annex quotes.
+EXCERPT_MAX = 200
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # OGP asks that the forum meet at least this often.
 MEETING_INTERVAL_MONTHS = 6
@@ -531,17 +534,29 @@ class Pending:
         return self.proposals == 0 and self.comments == 0
 
 
-def pending(cycle) -> Pending:
-    """Proposals of the cycle still without an outcome (triage) and consultation comments still
-    without an answer (consultation): publication waits until both are zero."""
-    from consulta.consultation.services import pending_count as pending_comments
-    from consulta.triage.services import pending_count as pending_proposals
+def _proposal_coverage(cycle) -> Coverage:
+    """Triage's gauge: proposals received, answered with a published final outcome, and pending
+    (neither answered nor withdrawn by their authors)."""
+    from consulta.triage.services import coverage
 
-    return Pending(proposals=pending_proposals(cycle), comments=pending_comments(cycle))
+    total = coverage(cycle).total
+    return Coverage(received=total.received, answered=total.answered, pending=total.pending)
 
 
-def _coverage(figures: dict) -> Coverage:
+def _comment_coverage(cycle) -> Coverage:
+    """The consultation's gauge: comments received, answered, and still owed an answer or a decision."""
+    from consulta.consultation.services import coverage
+
+    figures = coverage(cycle)
     return Coverage(received=figures["received"], answered=figures["answered"], pending=figures["pending"])
+
+
+def pending(cycle) -> Pending:
+    """Proposals of the cycle still without a published final outcome (triage) and consultation
+    comments still without an answer (consultation): publication waits until both are zero."""
+    from consulta.consultation.services import pending_count
+
+    return Pending(proposals=_proposal_coverage(cycle).pending, comments=pending_count(cycle))
 
 
 @dataclass
@@ -563,12 +578,11 @@ class Review:
 def review(cycle) -> Review:
     from consulta.consultation import services as consultation
     from consulta.tables import services as tables
-    from consulta.triage import services as triage
 
     held = tables.tables_of(cycle)
     attendance = tables.attendance_by_table(held)
     return Review(
-        proposals=_coverage(triage.coverage(cycle)), comments=_coverage(consultation.coverage(cycle)),
+        proposals=_proposal_coverage(cycle), comments=_comment_coverage(cycle),
         tables=[(table, attendance.get(table.id, 0)) for table in held], tables_held=tables.tables_held(cycle),
         attendees=tables.attendees(cycle), commitments=commitments.plan(cycle),
         comments_by_commitment={commitment_id: figures["received"] for commitment_id, figures
@@ -595,12 +609,43 @@ class Annex:
     comments: list[Response]
 
 
+def _comment_responses(cycle) -> list[Response]:
+    from consulta.consultation.models import AnswerOutcome
+    from consulta.consultation.services import export_rows
+
+    lines = []
+    for row in export_rows(cycle):
+        about = (_("Commitment N° %(number)s", number=row["commitment_number"]) if row["commitment_number"]
+                 else _("The plan"))
+        excerpt = row["text"] if len(row["text"]) <= EXCERPT_MAX else row["text"][:EXCERPT_MAX].rstrip() + "…"
+        lines.append(Response(reference=f"#{row['id']}", title=f"{about}: {excerpt}" if excerpt else about,
+                              outcome=str(AnswerOutcome[row["outcome"]].label) if row["outcome"] else "",
+                              response=row["answer"]))
+    return lines
+
+
+def _proposal_responses(cycle) -> list[Response]:
+    """Every received proposal with the last response published on it (triage keeps them all)."""
+    from consulta.proposals.services import received
+    from consulta.triage.models import PublishedResponse
+    from consulta.triage.services import plain
+
+    latest = {}
+    for row in db.session.scalars(select(PublishedResponse).join(Proposal, Proposal.id == PublishedResponse.proposal_id)
+                                  .where(Proposal.cycle_id == cycle.id).order_by(PublishedResponse.number)):
+        latest[row.proposal_id] = row
+    lines = []
+    for proposal in db.session.scalars(received(cycle).order_by(None).order_by(Proposal.number)):
+        row = latest.get(proposal.id)
+        lines.append(Response(reference=proposal.reference, title=proposal.title,
+                              outcome=str(row.outcome.label if row else proposal.state.label),
+                              response=plain(row.text) if row else ""))
+    return lines
+
+
 def responses(cycle) -> Annex:
     """The reasoned response to every proposal (triage) and every comment (consultation) of the cycle."""
-    from consulta.consultation import services as consultation
-    from consulta.triage import services as triage
-
-    return Annex(proposals=triage.responses(cycle), comments=consultation.responses(cycle))
+    return Annex(proposals=_proposal_responses(cycle), comments=_comment_responses(cycle))
 
 
 # --- publication ---------------------------------------------------------------------------------
@@ -631,30 +676,32 @@ def is_published(cycle) -> bool:
     return current_publication(cycle) is not None
 
 
-def publication_refusals(version) -> list[str]:
-    """Why `version` cannot be published now (empty when it can): what `publish` would refuse."""
+def publication_refusals(version) -> dict[str, str]:
+    """Why `version` cannot be published now, by reason code (published, no_act, changed, proposals,
+    comments, observations) with the message; empty when it can. What `publish` refuses."""
     cycle = version.cycle
-    reasons = []
     if publication_of(cycle, version.number) is not None:
-        return [_("Version %(number)s is already published.", number=version.number)]
+        return {"published": _("Version %(number)s is already published.", number=version.number)}
+    reasons = {}
     if approving_act(version) is None:
-        reasons.append(_("Version %(number)s has no approving act of the Mesa in force: every member present "
-                         "confirms the act first.", number=version.number))
+        reasons["no_act"] = _("Version %(number)s has no approving act of the Mesa in force: every member "
+                              "present confirms the act first.", number=version.number)
     latest = commitments.latest_version(cycle)
     if latest.id != version.id or commitments.changed_since(cycle, version):
-        reasons.append(_("The plan changed after version %(number)s: freeze a new version and have the Mesa "
-                         "approve it.", number=version.number))
+        reasons["changed"] = _("The plan changed after version %(number)s: freeze a new version and have the "
+                               "Mesa approve it.", number=version.number)
     waiting = pending(cycle)
     if waiting.proposals:
-        reasons.append(ngettext("%(num)s proposal still awaits its outcome.",
-                                "%(num)s proposals still await their outcome.", waiting.proposals))
+        reasons["proposals"] = ngettext("%(num)s proposal still awaits its outcome.",
+                                        "%(num)s proposals still await their outcome.", waiting.proposals)
     if waiting.comments:
-        reasons.append(ngettext("%(num)s comment of the consultation still awaits an answer.",
-                                "%(num)s comments of the consultation still await an answer.", waiting.comments))
+        reasons["comments"] = ngettext("%(num)s comment of the consultation still awaits an answer.",
+                                       "%(num)s comments of the consultation still await an answer.",
+                                       waiting.comments)
     unanswered = sum(1 for observation in observations_of(cycle) if observation.state is ObservationState.OPEN)
     if unanswered:
-        reasons.append(ngettext("%(num)s observation of the Mesa still awaits an answer.",
-                                "%(num)s observations of the Mesa still await an answer.", unanswered))
+        reasons["observations"] = ngettext("%(num)s observation of the Mesa still awaits an answer.",
+                                           "%(num)s observations of the Mesa still await an answer.", unanswered)
     return reasons
 
 
@@ -668,7 +715,7 @@ def publish(version, *, actor, reason="") -> PlanPublication:
         raise DomainError("version", _("Choose a version of the plan."))
     refusals = publication_refusals(version)
     if refusals:
-        raise DomainError(None, " ".join(refusals))
+        raise DomainError(None, " ".join(refusals.values()))
     cycle = version.cycle
     correction = is_published(cycle)
     reason = _text(reason, "reason", REASON_MAX, required=correction,
