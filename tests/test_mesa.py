@@ -306,6 +306,35 @@ def test_a_mesa_member_observes_but_edits_no_commitment_proposal_or_comment(cycl
     assert commitment.name != "Otro nombre"
 
 
+def test_a_mesa_member_edits_answers_hides_or_triages_no_comment_or_proposal(cycle, forum, moderator, login_as):
+    from consulta.consultation import services as consultation
+    from consulta.consultation.models import AnswerOutcome, ReportReason
+    from consulta.proposals.models import ProposalState
+    from consulta.triage import services as triage
+    from tests.factories import make_comment, make_consultation
+
+    proposal = make_proposal(cycle)
+    make_consultation(cycle, commitments=1, moderator=moderator)
+    comment = make_comment(consultation.commitment_target(cycle, 1))
+    member = holders(forum)[0]
+    with pytest.raises(PermissionDenied):
+        consultation.edit_comment(comment, text="Otro texto", actor=member)
+    with pytest.raises(PermissionDenied):
+        consultation.answer(comment, outcome=AnswerOutcome.CONSIDERADO, text="Respuesta", actor=member)
+    with pytest.raises(PermissionDenied):
+        consultation.hide(comment, reason=ReportReason.SPAM, actor=member)
+    with pytest.raises(PermissionDenied):
+        triage.decide(proposal, outcome=ProposalState.NOT_ACCEPTED, response="No", actor=member)
+    client = login_as(member)
+    base = f"/j/{cycle.jurisdiction.slug}/{cycle.slug}"
+    for tail in ("editar", "respuesta", "ocultar", "retirar"):
+        path = f"{base}/consulta/comentarios/{comment.id}/{tail}"
+        assert client.get(path).status_code == 403, path
+        assert client.post(path, data={"text": "x"}).status_code in (400, 403), path
+    assert client.get(f"{base}/triaje/{proposal.reference}").status_code == 403
+    assert comment.answer is None and proposal.state is ProposalState.SUBMITTED
+
+
 def test_observations_and_answers_stay_private_until_the_plan_is_published(cycle, forum, moderator, client, login_as):
     make_commitment(cycle, number=4, actor=moderator)
     version = commitments.freeze_plan(cycle, actor=moderator)
