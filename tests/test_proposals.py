@@ -198,6 +198,8 @@ def test_a_late_send_is_refused_with_the_closing_time_and_keeps_the_text_in_the_
     assert "Ciclovías seguras en la comuna" in html and "con su avance publicado cada mes" in html
     assert services.received_count(cycle) == 0
     assert [d.id for d in services.drafts_of(author, cycle)] == [draft.id]
+    reopened = client.get(review).get_data(as_text=True)
+    assert f"This closed on {closing}" in reopened and "Ciclovías seguras en la comuna" in reopened
     assert "Ciclovías seguras en la comuna" in client.get(path(cycle, "borradores")).get_data(as_text=True)
     # One second earlier the same page sends it.
     clock.at(intake(cycle).closes_at - SECOND)
@@ -853,7 +855,7 @@ def test_the_register_reads_the_same_number_of_statements_for_few_or_many_propos
     assert statements() == few
 
 
-@pytest.mark.parametrize("query", ["sector=NOPE", "area=abc", "area=999999", "state=MERGED", "channel=<script>",
+@pytest.mark.parametrize("query", ["sector=NOPE", "area=abc", "area=999999", "state=ARCHIVED", "channel=<script>",
                                    "organisation=-1", "q=%00", "q=" + "x" * 300, "page=-3"])
 def test_forged_or_junk_filters_answer_with_a_message_never_a_500(db, client, query):
     cycle = make_intake_cycle()

@@ -36,6 +36,11 @@ class ProposalState(enum.Enum):
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
     INADMISSIBLE = "inadmissible"
+    # Triage's outcomes: "en revisión" holds a proposal without answering it; the others are final.
+    UNDER_REVIEW = "under_review"
+    MERGED = "merged"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
 
     @property
     def label(self):
@@ -47,9 +52,21 @@ STATE_LABELS = {
     "SUBMITTED": _l("Submitted"),
     "WITHDRAWN": _l("Withdrawn"),
     "INADMISSIBLE": _l("Not admissible"),
+    "UNDER_REVIEW": _l("Under review"),
+    "MERGED": _l("Merged into another"),
+    "ACCEPTED": _l("Incorporated into the plan"),
+    "NOT_ACCEPTED": _l("Not taken up"),
+    "RESPONSE_CORRECTED": _l("Response corrected"),
+    "ASSIGNED": _l("Assigned"),
     "EDITED": _l("Edited"),
     "CREATED": _l("Created"),
 }
+
+
+# "Answered": a final outcome, which only a published reasoned response gives. "Open": still waiting for one.
+FINAL_OUTCOMES = frozenset({ProposalState.INADMISSIBLE, ProposalState.MERGED, ProposalState.ACCEPTED,
+                            ProposalState.NOT_ACCEPTED})
+OPEN_STATES = frozenset({ProposalState.SUBMITTED, ProposalState.UNDER_REVIEW})
 
 
 class Channel(enum.Enum):
@@ -114,10 +131,15 @@ class ReferenceCounter(db.Model):
 
 
 class Proposal(TimestampMixin, db.Model):
-    # The triage issue adds its outcome states here; nothing else needs to change.
+    # Triage may correct a final outcome into another, and undoing a merge restores what it replaced.
     TRANSITIONS = {
         None: {ProposalState.SUBMITTED},
-        ProposalState.SUBMITTED: {ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE},
+        ProposalState.SUBMITTED: {ProposalState.WITHDRAWN, ProposalState.UNDER_REVIEW, *FINAL_OUTCOMES},
+        ProposalState.UNDER_REVIEW: {ProposalState.WITHDRAWN, *FINAL_OUTCOMES},
+        ProposalState.INADMISSIBLE: {ProposalState.UNDER_REVIEW, *FINAL_OUTCOMES} - {ProposalState.INADMISSIBLE},
+        ProposalState.ACCEPTED: {ProposalState.UNDER_REVIEW, *FINAL_OUTCOMES} - {ProposalState.ACCEPTED},
+        ProposalState.NOT_ACCEPTED: {ProposalState.UNDER_REVIEW, *FINAL_OUTCOMES} - {ProposalState.NOT_ACCEPTED},
+        ProposalState.MERGED: {*OPEN_STATES, *FINAL_OUTCOMES} - {ProposalState.MERGED},
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +176,10 @@ class Proposal(TimestampMixin, db.Model):
     withdrawal_reason: Mapped[WithdrawalReason | None]
     # The public reason of the last decision on it: a withdrawal's own words, an inadmissibility.
     state_note: Mapped[str | None] = mapped_column(Text)
+    # Triage: the proposal a merged one is integrated into, and the published reasoned response
+    # (sanitised by clean_html; every earlier text is kept by the triage domain).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
+    response: Mapped[str | None] = mapped_column(Text)
 
     # Posting the same review page twice carries the same key: the second post finds the first proposal.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -168,6 +194,7 @@ class Proposal(TimestampMixin, db.Model):
     author = relationship("User", foreign_keys=[author_id])
     entered_by = relationship("User", foreign_keys=[entered_by_id])
     organisation = relationship("Organisation")
+    merged_into: Mapped["Proposal | None"] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     value_rows: Mapped[list["ProposalValue"]] = relationship(cascade="all, delete-orphan",
                                                              order_by="ProposalValue.value")
     versions: Mapped[list["ProposalVersion"]] = relationship(back_populates="proposal",
@@ -185,6 +212,8 @@ class Proposal(TimestampMixin, db.Model):
         CheckConstraint("(channel <> 'FORM') OR ((sector = 'CIUDADANIA') = (organisation_id IS NULL))",
                         name="form_sector_has_organisation"),
         CheckConstraint("(state = 'WITHDRAWN') = (withdrawal_reason IS NOT NULL)", name="withdrawn_has_reason"),
+        CheckConstraint("(state = 'MERGED') = (merged_into_id IS NOT NULL)", name="merged_has_target"),
+        CheckConstraint("merged_into_id <> id", name="not_merged_into_itself"),
         Index("ix_proposal_cycle_state", "cycle_id", "state"),
     )
 
@@ -279,6 +308,11 @@ class Draft(TimestampMixin, db.Model):
     @property
     def is_sent(self) -> bool:
         return self.proposal_id is not None
+
+    @property
+    def sector(self) -> Sector:
+        """The sector it would count in: its organisation's, or ciudadanía."""
+        return self.organisation.sector if self.organisation is not None else Sector.CIUDADANIA
 
     @property
     def jurisdiction(self):

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -173,12 +174,12 @@ def intake_open(cycle, sector: Sector | None = None, at=None) -> bool:
     return any(cycles.accepting(phase, at, each) for each in Sector)
 
 
-def intake_notice(cycle) -> str | None:
-    """Why the form takes no proposal now (not yet open, or closed, with the local time), or None."""
-    if intake_open(cycle):
+def intake_notice(cycle, sector: Sector | None = None) -> str | None:
+    """Why the cycle takes no proposal now (from `sector`, or from anyone), with the local time; or None."""
+    if intake_open(cycle, sector):
         return None
     try:
-        cycles.require_accepting(_intake(cycle), clock.now())
+        cycles.require_accepting(_intake(cycle), clock.now(), sector)
     except DomainError as refusal:
         return refusal.message
     return _("Proposal intake is not open.")
@@ -564,13 +565,15 @@ def contact_addresses(proposals) -> dict[int, str | None]:
 # --- exports -----------------------------------------------------------------------------------
 
 EXPORT_FIELDS = ("reference", "title", "problem", "proposal", "thematic_area", "ogp_values", "entity",
-                 "sector", "organisation", "author", "channel", "received_on", "state", "edited", "url")
+                 "sector", "organisation", "author", "channel", "received_on", "state", "edited", "url",
+                 "merged_into", "response")
 
 
 def export_rows(cycle, **filters) -> list[dict]:
     """The public fields of the received proposals, with the register's filters. Never contact data."""
     rows = []
-    for proposal in db.session.scalars(listing(cycle, **filters).options(selectinload(Proposal.value_rows))):
+    for proposal in db.session.scalars(listing(cycle, **filters).options(selectinload(Proposal.value_rows),
+                                                                         selectinload(Proposal.merged_into))):
         rows.append({
             "reference": proposal.reference, "title": proposal.title, "problem": proposal.problem,
             "proposal": proposal.body, "thematic_area": proposal.area.name,
@@ -579,6 +582,9 @@ def export_rows(cycle, **filters) -> list[dict]:
             "author": proposal.public_author, "channel": proposal.channel.name,
             "received_on": proposal.received_on.isoformat(), "state": proposal.state.name,
             "edited": proposal.is_edited, "url": absolute_url("proposals.detail", **proposal_url_values(proposal)),
+            # Triage's outcome: the proposal it was merged into, and the public response as plain text.
+            "merged_into": proposal.merged_into.reference if proposal.merged_into else "",
+            "response": Markup(proposal.response or "").striptags(),
         })
     return rows
 

@@ -145,6 +145,7 @@ def review(slug, cycle_slug, draft_id):
                     reference=proposal.reference), "info")
             return redirect(detail_url(proposal))
     return render_template("proposals/review.html", cycle=draft.cycle, draft=draft, form=form,
+                           closed=None if form.errors else services.intake_notice(draft.cycle, draft.sector),
                            similar=services.similar_to(draft.cycle, title=draft.title,
                                                        text=f"{draft.problem}\n{draft.body}"))
 
