@@ -5,6 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consulta.accounts.models import User
+from consulta.commitments import services as commitments
+from consulta.commitments.models import Activity, PlanVersion
 from consulta.core import clock
 from consulta.core.audit import StateChange
 from consulta.cycles.models import Cycle, Phase, PhaseKind, PhaseState
@@ -18,9 +20,11 @@ from consulta.jurisdictions.regions import Region
 from consulta.municipal import services as municipal
 from consulta.municipal.models import Answer, Question, SupportActivity
 from consulta.proposals import services as proposals
-from consulta.proposals.models import Channel, ProposalState, ThematicArea, WithdrawalReason
+from consulta.proposals.models import FINAL_OUTCOMES, Channel, ProposalState, ThematicArea, WithdrawalReason
 from consulta.tables import services as tables
 from consulta.tables.models import CheckIn, TableProposal
+from consulta.triage import services as triage
+from consulta.triage.models import Handling
 from tests.conftest import rolled_back
 
 
@@ -35,7 +39,8 @@ def demo(app):
 def _audited_classes():
     """Every model with a state machine, plus the objects that record their creation as an event."""
     classes = {mapper.class_ for mapper in _db.Model.registry.mappers if hasattr(mapper.class_, "TRANSITIONS")}
-    events = {Jurisdiction, Entity, Cycle, ThematicArea, CheckIn, TableProposal, Question, Answer, SupportActivity}
+    events = {Jurisdiction, Entity, Cycle, ThematicArea, CheckIn, TableProposal, Question, Answer, SupportActivity,
+              Activity, PlanVersion, Handling}
     return sorted(classes | events, key=lambda cls: cls.__name__)
 
 
@@ -135,7 +140,7 @@ def local_date_in(window, day, tz):
     return to_local(window.opens_at, tz).date() <= day <= to_local(window.closes_at, tz).date()
 
 
-def test_the_fourth_plan_came_through_the_one_form_from_every_sector_with_edits_and_withdrawals(demo):
+def test_the_fourth_plan_came_through_the_one_form_from_every_sector_with_edits(demo):
     database, _summary = demo
     fourth = _cycle(database, "PA4")
     window = fourth.phase(PhaseKind.INTAKE).window
@@ -148,9 +153,6 @@ def test_the_fourth_plan_came_through_the_one_form_from_every_sector_with_edits_
     assert all(window.opens_at <= p.submitted_at < window.closes_at for p in received)
     edited = [p for p in received if p.is_edited]
     assert len(edited) >= 5 and all(window.opens_at < p.edited_at < window.closes_at for p in edited)
-    withdrawn = [p for p in received if p.state is ProposalState.WITHDRAWN]
-    assert 3 <= len(withdrawn) <= 8
-    assert WithdrawalReason.DUPLICATE in {p.withdrawal_reason for p in withdrawn}
 
 
 def test_near_duplicates_are_found_by_the_similar_proposals_step(demo):
@@ -164,13 +166,15 @@ def test_near_duplicates_are_found_by_the_similar_proposals_step(demo):
         assert any(other.title.split(" ", 1)[1] == copy.title.split(" ", 1)[1] for other, _score in similar)
 
 
-def test_renca_has_a_few_proposals_in_its_open_intake_sent_before_now(demo):
+def test_renca_has_a_few_proposals_in_its_open_intake_sent_before_now_some_withdrawn(demo):
     database, _summary = demo
     renca = _cycle(database, "REN1")
     received = database.session.scalars(proposals.received(renca)).all()
-    assert 3 <= len(received) <= 12
+    assert 5 <= len(received) <= 15
     assert all(renca.phase(PhaseKind.INTAKE).opens_at <= p.submitted_at <= clock.now() for p in received)
     assert {p.sector for p in received} >= {Sector.CIUDADANIA, Sector.OSC}
+    withdrawn = [p for p in received if p.state is ProposalState.WITHDRAWN]
+    assert WithdrawalReason.DUPLICATE in {p.withdrawal_reason for p in withdrawn}
     assert proposals.intake_open(renca, Sector.CIUDADANIA)
 
 
@@ -230,3 +234,89 @@ def test_municipal_history_is_dated_in_the_past(demo):
         StateChange.at > clock.now()))
     assert later == 0
     assert municipal.current_version().questions
+
+
+# --- commitments and triage ------------------------------------------------------------------------
+
+SEED_COMMITMENTS = {  # N°: (area, name, responsible entity), as the seed's "Resumen Compromisos" lists them
+    8: ("Recursos naturales y medio ambiente", "Gestión de recursos hídricos",
+        "Dirección General de Aguas – Ministerio de Obras Públicas"),
+    1: ("Políticas sociales y educacionales", "Creación de un Plan Nacional de formación cívica en materias de "
+        "integridad para funcionarios públicos", "Dirección Nacional del Servicio Civil"),
+    2: ("Políticas sociales y educacionales", "Formación en Gobierno Abierto", "Biblioteca del Congreso Nacional"),
+    3: ("Modernización del Estado", "Justicia Abierta en la Defensoría Penal Pública", "Defensoría Penal Pública"),
+    4: ("Modernización del Estado", "Ampliación y profundización del Modelo de Gobierno Abierto Municipal",
+        "Consejo para la Transparencia"),
+    5: ("Modernización del Estado", "Fortalecimiento de capacidades en servicios para atención inclusiva",
+        "Ministerio Secretaría General de la Presidencia"),
+    9: ("Modernización del Estado", "Fortalecimiento de los Consejos de la Sociedad Civil y otros mecanismos de "
+        "participación ciudadana en la gestión pública",
+        "División de Organizaciones Sociales – Ministerio Secretaría General de Gobierno"),
+    6: ("Transparencia e integridad", "Plan estratégico para el fortalecimiento del Sistema de Integridad Pública",
+        "Dirección Nacional del Servicio Civil"),
+    7: ("Transparencia e integridad", "Plan de difusión y seguimiento en Chile de los Objetivos de Desarrollo "
+        "Sostenible y su vinculación con políticas públicas", "Contraloría General de la República"),
+    10: ("Transparencia e integridad", "Política de Datos Abiertos y Protección de Datos",
+         "Consejo para la Transparencia"),
+    11: ("Transparencia e integridad", "Construir colaborativamente una propuesta de política sobre creación de un "
+         "registro de dueños reales (beneficiarios finales - BF) de empresas", "Unidad de Análisis Financiero"),
+    12: ("Transparencia e integridad", "Implementación del Estándar Internacional de Datos de Contratación Abierta - "
+         "OCDS (Open Contracting Data Standard)", "Dirección de Compras y Contratación Pública (ChileCompra)"),
+}
+
+
+def test_the_fourth_plan_has_the_seeds_twelve_commitments(demo):
+    database, _summary = demo
+    plan = commitments.plan(_cycle(database, "PA4"))
+    assert {c.number: (c.area.name, c.name, c.entity.name) for c in plan} == SEED_COMMITMENTS
+
+
+def test_commitment_4_reads_as_in_the_seed_with_its_four_activities(demo):
+    database, _summary = demo
+    fourth = commitments.find(_cycle(database, "PA4"), 4)
+    assert (fourth.starts_on, fourth.ends_on) == (date(2018, 12, 1), date(2020, 8, 31))
+    assert fourth.commitment_text.startswith("Promover y gestionar la adhesión de municipalidades del país")
+    assert fourth.commitment_text.endswith("participación ciudadana y colaboración con la sociedad civil.")
+    assert [(a.starts_on, a.ends_on) for a in fourth.activities] == [
+        (date(2018, 12, 1), date(2019, 4, 30)), (date(2019, 5, 1), date(2019, 10, 30)),
+        (date(2019, 5, 1), date(2020, 3, 31)), (date(2019, 5, 1), date(2020, 7, 31))]
+    assert fourth.activities[3].name == "Asesoría para la implementación y monitoreo."
+
+
+def test_commitments_come_from_proposals_linked_both_ways(demo):
+    database, _summary = demo
+    for commitment in commitments.plan(_cycle(database, "PA4")):
+        origins = commitments.origin_proposals(commitment)
+        assert origins, commitment.number
+        for proposal in origins:
+            assert proposal.state is ProposalState.ACCEPTED
+            assert commitment in commitments.commitments_of_proposal(proposal)
+
+
+@pytest.mark.parametrize("code, total", [("PA4", 158), ("PA3", 58)])
+def test_every_proposal_of_the_past_plans_is_answered(demo, code, total):
+    database, _summary = demo
+    cycle = _cycle(database, code)
+    coverage = triage.coverage(cycle).total
+    assert (coverage.received, coverage.answered, coverage.pending) == (total, total, 0)
+    states = {p.state for p in database.session.scalars(proposals.received(cycle))}
+    assert {ProposalState.MERGED, ProposalState.ACCEPTED, ProposalState.NOT_ACCEPTED} <= states
+    for proposal in database.session.scalars(proposals.received(cycle)):
+        assert proposal.response and triage.responses_of(proposal), proposal.reference
+        if proposal.state is ProposalState.MERGED:
+            assert proposal.merged_into.state is not ProposalState.MERGED
+
+
+def test_the_fourth_plan_found_a_few_submissions_not_admissible(demo):
+    database, _summary = demo
+    fourth = _cycle(database, "PA4")
+    assert 1 <= proposals.received_count(fourth, state=ProposalState.INADMISSIBLE) <= 5
+
+
+def test_renca_answered_what_it_had_before_its_consultation_opened(demo):
+    database, _summary = demo
+    renca = _cycle(database, "REN1")
+    opened = renca.phase(PhaseKind.CONSULTATION).opens_at
+    for proposal in database.session.scalars(proposals.received(renca)):
+        assert (proposal.submitted_at < opened) == (proposal.state in FINAL_OUTCOMES), proposal.reference
+    assert commitments.plan(renca)

@@ -7,7 +7,7 @@ bp = Blueprint("demo", __name__)
 
 # Importing a module registers its steps and phase hooks, which run in this order: the base first,
 # then each domain after those it stands on.
-MODULES = ("base", "people", "proposals", "tables", "municipal")
+MODULES = ("base", "people", "municipal", "proposals", "tables", "commitments", "triage")
 
 
 def init_app(app):

@@ -1,7 +1,12 @@
 """The proposals received: the 4th plan's 158 through the formulario único, the 3rd plan's 58
 (civil society through its form, public agencies' submissions to the Comisión typed in by a
 moderator), and a few in Renca's open intake. Each is sent with the clock at the moment it arrived,
-inside its sector's window; some are edited, a few withdrawn, a few say nearly what another said."""
+inside its sector's window; some are edited, some say nearly what another said, a few were sent
+twice or are no proposal at all (triage answers them all), and in Renca a few are withdrawn.
+
+Withdrawals happen in Renca only: a withdrawn proposal takes no outcome, and the past plans'
+coverage must read every proposal answered (158 of 158, 58 of 58).
+"""
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,17 +43,21 @@ ENTITIES = {
 for _area in texts.LOCAL_AREAS:
     ENTITIES[_area] = ("Municipalidad de Renca",)
 
-# 4th plan, through the one form: 158 in all, two of them sent twice by mistake (and withdrawn).
+# 4th plan, through the one form: 158 in all, two of them the same proposal sent twice by mistake.
 PA4_SECTORS = {Sector.CIUDADANIA: 63, Sector.OSC: 45, Sector.SERVICIO_PUBLICO: 22, Sector.ACADEMIA: 16,
                Sector.SECTOR_PRIVADO: 10}
 PA4_SENT_TWICE = (Sector.CIUDADANIA, Sector.OSC)
 PA4_AREA_WEIGHTS = (28, 36, 50, 44)
 PA4_NEAR_DUPLICATES = 6
+PA4_OUT_OF_SCOPE = 3
 PA4_EDITS = 8
 # 3rd plan: civil society through its form, agencies through the Comisión.
 PA3_OSC_FORM = 34
 PA3_AGENCIES = 24
-RENCA_CROWD = 3
+PA3_MERGED = 3
+# Renca: sent before the working tables opened (triaged before the consultation opened), and since.
+RENCA_EARLY = 4
+RENCA_LATER = 5
 
 
 @dataclass(eq=False)
@@ -60,7 +69,7 @@ class Slot:
     author: object = None
     organisation: object = None
     area: str = ""
-    topic: int = 0
+    topic: int | None = None
     text: dict = field(default_factory=dict)
     entity: str | None = None
     values: list = field(default_factory=list)
@@ -105,6 +114,11 @@ def _fill(rng: random.Random, demo: Demo, slot: Slot, *, citizens, area: str, or
     return slot
 
 
+def _copy(slot: Slot, at) -> Slot:
+    return Slot(at=at, sector=slot.sector, author=slot.author, organisation=slot.organisation, area=slot.area,
+                topic=slot.topic, text=slot.text, entity=slot.entity, values=slot.values)
+
+
 def _send(cycle, slot: Slot, areas: dict) -> None:
     slot.proposal = proposals.submit_proposal(
         cycle=cycle, author=slot.author, organisation=slot.organisation, title=slot.text["title"],
@@ -117,10 +131,6 @@ def _edit(slot: Slot, areas: dict, text: dict) -> None:
                    area=areas[slot.area], values=slot.values, entity_name=slot.entity, actor=slot.author)
 
 
-def _withdraw(slot: Slot, reason: WithdrawalReason, note: str = "") -> None:
-    proposals.withdraw(slot.proposal, reason=reason, note=note, actor=slot.author)
-
-
 def _areas(cycle) -> dict:
     return {area.name: area for area in proposals.areas(cycle)}
 
@@ -129,6 +139,20 @@ def _later(rng: random.Random, slot: Slot, closes_at, *, hours: tuple[int, int])
     """A moment some hours after the slot's sending, before the window closes (None if there is none)."""
     moment = slot.at + timedelta(hours=rng.randint(*hours), minutes=rng.randrange(60))
     return moment if moment < closes_at - timedelta(hours=1) else None
+
+
+def _schedule_edits(rng: random.Random, timeline: Timeline, slots, areas: dict, closes_at, count: int) -> None:
+    edits = [(slot, moment) for slot in slots if (moment := _later(rng, slot, closes_at, hours=(20, 120)))]
+    for slot, moment in edits[:count]:
+        revised = texts.edited_text(rng, slot.text)
+        timeline.at(moment, lambda slot=slot, revised=revised: _edit(slot, areas, revised))
+
+
+def _remember(demo: Demo, slots) -> None:
+    """For triage and commitments: what each proposal is about (area and topic; None: no proposal at all)."""
+    topics = demo.shared.setdefault("topics", {})
+    for slot in slots:
+        topics[slot.proposal.id] = (slot.area, slot.topic)
 
 
 # --- the 4th plan ------------------------------------------------------------------------------
@@ -145,51 +169,38 @@ def _fourth_plan(demo: Demo, cycle, phase) -> None:
                    area=rng.choices(texts.AREAS, weights=PA4_AREA_WEIGHTS)[0])
              for at, sector in zip(moments(rng, window.opens_at, window.closes_at, len(sectors), tz, rush=1.8),
                                    sectors)]
-    timeline = Timeline()
-    for slot in slots:
-        timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
 
     # Near-duplicates: later senders who say what an earlier one said, in their own words.
+    copies = rng.sample(slots[len(slots) // 2:], PA4_NEAR_DUPLICATES)
     near = []
-    for slot in rng.sample(slots[len(slots) // 2:], PA4_NEAR_DUPLICATES):
-        earlier = [other for other in slots if other.at < slot.at and other.area == slot.area
-                   and other.author is not slot.author]
-        original = rng.choice(earlier)
+    for slot in copies:
+        original = rng.choice([other for other in slots if other.at < slot.at and other.area == slot.area
+                               and other.author is not slot.author and other not in copies])
         slot.topic = original.topic
         slot.text = texts.reworded_text(rng, slot.area, original.topic)
         near.append((original, slot))
+    # Not proposals at all: a complaint, an advertisement, a personal request.
+    others = [slot for slot in slots if slot.sector == Sector.CIUDADANIA and slot not in copies
+              and all(slot is not original for original, _copy_ in near)]
+    for slot, text in zip(rng.sample(others, PA4_OUT_OF_SCOPE), texts.OUT_OF_SCOPE):
+        slot.text, slot.topic, slot.entity = text, None, None
 
-    copies = {copy for _original, copy in near}
-    # Sent twice by mistake, minutes apart, and the copy withdrawn the next day.
+    timeline = Timeline()
+    for slot in slots:
+        timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
+    # Sent twice by mistake, minutes apart: moderators merge the copy into the first.
     twice = []
     for sector in PA4_SENT_TWICE:
-        original = next(slot for slot in slots if slot.sector == sector and slot not in copies
-                        and slot.at < window.closes_at - timedelta(days=2))
-        copy = Slot(at=original.at + timedelta(minutes=rng.randint(3, 9)), sector=sector, author=original.author,
-                    organisation=original.organisation, area=original.area, topic=original.topic,
-                    text=original.text, entity=original.entity, values=original.values)
+        original = next(slot for slot in slots if slot.sector == sector and slot.topic is not None
+                        and slot not in copies)
+        copy = _copy(original, original.at + timedelta(minutes=rng.randint(3, 9)))
         timeline.at(copy.at, lambda copy=copy: _send(cycle, copy, areas))
-        timeline.at(copy.at + timedelta(days=1), lambda copy=copy: _withdraw(copy, WithdrawalReason.DUPLICATE))
-        twice.append(copy)
-
-    taken = {slot for pair in near for slot in pair}
-    free = [slot for slot in slots if slot not in taken]
-    rng.shuffle(free)
-    withdrawals = [(near[0][1], WithdrawalReason.ALREADY_EXISTS, ""),
-                   (free.pop(), WithdrawalReason.NO_LONGER_RELEVANT, ""),
-                   (free.pop(), WithdrawalReason.OTHER,
-                    "La presentaremos de nuevo junto a otras organizaciones en la mesa de trabajo.")]
-    for slot, reason, note in withdrawals:
-        moment = _later(rng, slot, window.closes_at, hours=(6, 96)) or slot.at + timedelta(minutes=30)
-        timeline.at(moment, lambda slot=slot, reason=reason, note=note: _withdraw(slot, reason, note))
-    edits = [(slot, moment) for slot in free if (moment := _later(rng, slot, window.closes_at, hours=(20, 120)))]
-    for slot, moment in edits[:PA4_EDITS]:
-        revised = texts.edited_text(rng, slot.text)
-        timeline.at(moment, lambda slot=slot, revised=revised: _edit(slot, areas, revised))
+        twice.append((original, copy))
+    _schedule_edits(rng, timeline, [slot for slot in slots if slot.topic is not None and slot not in copies],
+                    areas, window.closes_at, PA4_EDITS)
     timeline.play()
-    # The first near-duplicate was withdrawn by its author; triage merges the others.
-    demo.shared["PA4 near-duplicates"] = [(original.proposal, copy.proposal) for original, copy in near[1:]]
-    demo.shared["PA4 withdrawn"] = [copy.proposal for copy in twice] + [slot.proposal for slot, *_ in withdrawals]
+    _remember(demo, slots + [copy for _original, copy in twice])
+    demo.shared["PA4 duplicates"] = [(original.proposal, copy.proposal) for original, copy in near + twice]
 
 
 # --- the 3rd plan ------------------------------------------------------------------------------
@@ -214,10 +225,7 @@ def _third_plan(demo: Demo, cycle, phase) -> None:
              for at in moments(rng, osc.opens_at, osc.closes_at, PA3_OSC_FORM, tz, rush=1.5)]
     for slot in slots:
         timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
-    edited, moment = next((slot, moment) for slot in slots
-                          if (moment := _later(rng, slot, osc.closes_at, hours=(24, 72))))
-    revised = texts.edited_text(rng, edited.text)
-    timeline.at(moment, lambda: _edit(edited, areas, revised))
+    _schedule_edits(rng, timeline, slots, areas, osc.closes_at, 2)
 
     agencies = window_for(phase, Sector.SERVICIO_PUBLICO)
     moderator = demo.users["moderacion"]
@@ -226,29 +234,71 @@ def _third_plan(demo: Demo, cycle, phase) -> None:
         slots.append(slot)
         timeline.at(at, lambda slot=slot: _enter_agency_submission(cycle, slot, areas, moderator))
     timeline.play()
+    _remember(demo, slots)
+    # Two organisations that proposed the same thing: triage merges the later into the earlier.
+    by_topic = {}
+    for slot in sorted(slots, key=lambda slot: slot.at):
+        by_topic.setdefault((slot.area, slot.topic), []).append(slot)
+    demo.shared["PA3 duplicates"] = [(same[0].proposal, same[1].proposal) for same in by_topic.values()
+                                     if len(same) > 1][:PA3_MERGED]
 
 
 # --- Renca, open now ---------------------------------------------------------------------------
 
-def _renca(demo: Demo, cycle, phase) -> None:
+def _renca_slots(demo: Demo, rng: random.Random, senders, first, last, tz) -> list[Slot]:
+    return [_fill(rng, demo, Slot(at=at, sector=sector), citizens=[person], area=rng.choice(texts.LOCAL_AREAS),
+                  organisation_key=key)
+            for at, (sector, person, key) in zip(moments(rng, first, last, len(senders), tz), senders)]
+
+
+def _renca_early(demo: Demo, cycle, phase) -> None:
+    """Sent before the working tables opened: the tables discuss them, triage answers them."""
     rng = random.Random(SEED + 1)
-    areas = _areas(cycle)
-    tz = cycle.jurisdiction.timezone
     senders = [(Sector.CIUDADANIA, demo.users["ciudadana"], None), (Sector.OSC, None, "tribu"),
-               (Sector.OSC, None, "junta_huamachuco"), (Sector.OSC, None, "konrad_adenauer")]
-    senders += [(Sector.CIUDADANIA, person, None) for person in rng.sample(demo.participants[110:], RENCA_CROWD)]
+               (Sector.OSC, None, "junta_huamachuco"), (Sector.CIUDADANIA, demo.participants[140], None)]
+    slots = _renca_slots(demo, rng, senders[:RENCA_EARLY], phase.opens_at,
+                         cycle.phase(PhaseKind.TABLES).opens_at, cycle.jurisdiction.timezone)
     timeline = Timeline()
-    for at, (sector, person, key) in zip(moments(rng, phase.opens_at, demo.now, len(senders), tz), senders):
-        slot = _fill(rng, demo, Slot(at=at, sector=sector), citizens=[person], area=rng.choice(texts.LOCAL_AREAS),
-                     organisation_key=key)
-        timeline.at(at, lambda slot=slot: _send(cycle, slot, areas))
+    areas = _areas(cycle)
+    for slot in slots:
+        timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
     timeline.play()
+    _remember(demo, slots)
 
 
-PLANS = {"PA3": _third_plan, "PA4": _fourth_plan, "REN1": _renca}
+def _renca_later(demo: Demo, cycle, phase) -> None:
+    """Sent since the consultation opened, while intake stays open: waiting for triage; one sent twice
+    and its copy withdrawn, another withdrawn by its author."""
+    rng = random.Random(SEED + 2)
+    senders = [(Sector.OSC, None, "konrad_adenauer")] + [
+        (Sector.CIUDADANIA, person, None) for person in demo.participants[141:141 + RENCA_LATER - 1]]
+    tz = cycle.jurisdiction.timezone
+    slots = _renca_slots(demo, rng, senders, phase.opens_at, demo.now - timedelta(hours=1), tz)
+    timeline = Timeline()
+    areas = _areas(cycle)
+    for slot in slots:
+        timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
+    twice = _copy(slots[1], slots[1].at + timedelta(minutes=4))
+    timeline.at(twice.at, lambda: _send(cycle, twice, areas))
+    timeline.at(twice.at + timedelta(minutes=20), lambda: proposals.withdraw(
+        twice.proposal, reason=WithdrawalReason.DUPLICATE, actor=twice.author))
+    changed_mind = slots[-1]
+    timeline.at(min(changed_mind.at + timedelta(hours=2), demo.now), lambda: proposals.withdraw(
+        changed_mind.proposal, reason=WithdrawalReason.OTHER, actor=changed_mind.author,
+        note="La presentaremos junto a la junta de vecinos en la mesa de trabajo."))
+    timeline.play()
 
 
 @during(PhaseKind.INTAKE)
 def intake(demo: Demo, cycle, phase) -> None:
-    PLANS[cycle.code](demo, cycle, phase)
-    demo.log(f"proposals: {cycle.code} received {proposals.received_count(cycle)}")
+    {"PA3": _third_plan, "PA4": _fourth_plan, "REN1": _renca_early}[cycle.code](demo, cycle, phase)
+    if cycle.code != "REN1":
+        demo.log(f"proposals: {cycle.code} received {proposals.received_count(cycle)}")
+
+
+@during(PhaseKind.CONSULTATION)
+def intake_still_open(demo: Demo, cycle, phase) -> None:
+    """Renca's intake stays open while its consultation runs: proposals keep arriving."""
+    if cycle.code == "REN1":
+        _renca_later(demo, cycle, phase)
+        demo.log(f"proposals: {cycle.code} received {proposals.received_count(cycle)} so far")

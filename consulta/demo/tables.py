@@ -211,10 +211,10 @@ def _renca(demo: Demo, cycle, phase) -> None:
     moderator = demo.users["moderacion_renca"]
     tz = cycle.jurisdiction.timezone
     today = to_local(demo.now, tz).date()
-    neighbours = [(person, None) for person in demo.participants[60:]] + [
+    neighbours = [(person, None) for person in demo.participants[60:140]] + [
         (demo.representatives[key], demo.organisations[key]) for key in ("junta_huamachuco", "konrad_adenauer")]
+    received = db.session.scalars(proposals.received(cycle, state=ProposalState.SUBMITTED)).all()
     timeline = Timeline()
-    made_tables = []
     for spec in RENCA_TABLES:
         made = {}
         local_start = datetime.combine(today + timedelta(days=spec.days_ahead), time(spec.hour, 30))
@@ -224,19 +224,15 @@ def _renca(demo: Demo, cycle, phase) -> None:
                 cycle, title=spec.title, area=spec.area, starts_at=local_start, region=Region.RM,
                 address=RENCA_PLACE[0], commune=RENCA_PLACE[1], capacity=spec.capacity,
                 description=DESCRIPTION % spec.area.lower(), accessibility_notes=ACCESSIBILITY, actor=moderator)
-            made_tables.append(made["table"])
 
         created_at = phase.opens_at + timedelta(hours=rng.randint(9, 20))
         timeline.at(created_at, create)
+        # The proposals received so far, each at the table of its area.
+        timeline.at(created_at + timedelta(hours=1), lambda spec=spec, made=made: tables.assign_proposals(
+            made["table"], [proposal for proposal in received if proposal.area.name == spec.area], actor=moderator))
         _registrations(timeline, rng, made, _people(demo, rng, spec.registered, neighbours),
-                       created_at + timedelta(hours=1), demo.now, tz)
+                       created_at + timedelta(hours=2), demo.now, tz)
     timeline.play()
-    # The proposals received so far, each at the table of its area.
-    clock.set_now(demo.now)
-    for table in made_tables:
-        found = db.session.scalars(proposals.received(cycle, state=ProposalState.SUBMITTED)).all()
-        tables.assign_proposals(table, [proposal for proposal in found if proposal.area.name == table.area],
-                                actor=moderator)
 
 
 @during(PhaseKind.TABLES)

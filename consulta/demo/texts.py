@@ -167,3 +167,17 @@ def minutes_text(rng: random.Random, *, area: str, place: str, discussed: list[s
             f"<p><strong>Propuestas conversadas</strong></p><ul>{items}</ul>"
             f"<p><strong>Acuerdos</strong></p><ol>{''.join(f'<li>{agreement.capitalize()}.</li>' for agreement in agreements)}</ol>"
             f"<p>Las propuestas serán sistematizadas y cada una recibirá una respuesta fundada.</p>")
+
+
+# What a few people send that is no proposal for an action plan: moderators find it not admissible.
+OUT_OF_SCOPE = (
+    {"title": "Reclamo por cobro excesivo en mi cuenta de agua",
+     "problem": "Me llegó una cuenta de agua el triple de lo normal y nadie me responde en la empresa sanitaria.",
+     "body": "Pido que revisen mi cuenta y me devuelvan lo cobrado de más."},
+    {"title": "Ofrecemos cursos de oratoria con descuento",
+     "problem": "Muchas personas tienen miedo de hablar en público.",
+     "body": "Inscríbase en nuestros cursos con un 30% de descuento escribiéndonos a nuestro sitio web."},
+    {"title": "Quiero cambiar el horario de mi hijo en el colegio",
+     "problem": "El horario de la tarde no me acomoda por mi trabajo.",
+     "body": "Solicito que el colegio cambie a mi hijo a la jornada de la mañana."},
+)
