@@ -395,10 +395,10 @@ def make_meeting(forum=None, **overrides):
 
 # --- public consultation -------------------------------------------------------------------------
 
-def make_consultation(cycle=None, *, commitments=2, first_day=None, last_day=None):
+def make_consultation(cycle=None, *, commitments=2, first_day=None, last_day=None, moderator=None):
     """A cycle (a new one with intake open by default) whose draft plan of `commitments` commitments
     is in public consultation now: from two days before today to ten after (local dates, unless
-    told), frozen as the version comments read."""
+    told), frozen as the version comments read. `moderator` drafts them (a new one each otherwise)."""
     from datetime import timedelta
 
     from consulta.commitments.services import freeze_for_consultation
@@ -406,7 +406,7 @@ def make_consultation(cycle=None, *, commitments=2, first_day=None, last_day=Non
 
     cycle = cycle or make_intake_cycle()
     for _ in range(commitments):
-        make_commitment(cycle)
+        make_commitment(cycle, **({"actor": moderator} if moderator is not None else {}))
     today = local_today(cycle.jurisdiction.timezone)
     phase = make_phase(cycle, PhaseKind.CONSULTATION, first_day=first_day or today - timedelta(days=2),
                        last_day=last_day or today + timedelta(days=10))
@@ -417,14 +417,15 @@ def make_consultation(cycle=None, *, commitments=2, first_day=None, last_day=Non
 
 
 def make_comment(target=None, **overrides):
-    """A comment in favour by a new citizen, on commitment N° 1 of a new consultation unless told."""
+    """A comment in favour by a new citizen, on commitment N° 1 of a new consultation unless told.
+    The default text is short and numbered, so that no two default comments make a campaign."""
     from consulta.consultation.models import Alignment
     from consulta.consultation.services import commitment_target, post_comment
 
-    if target is None:
+    if target is None and overrides.get("reply_to") is None:
         target = commitment_target(make_consultation(), 1)
     author = overrides.pop("author", None) or make_user()
-    fields = {"text": unique("Sugiero publicar los avances de este compromiso cada trimestre, punto "),
+    fields = {"text": unique("Observación número "),
               "alignment": None if overrides.get("reply_to") is not None else Alignment.A_FAVOR}
     fields.update(overrides)
     comment = post_comment(target, author=author, **fields)
