@@ -370,6 +370,39 @@ def test_an_empty_observation_keeps_the_form_with_its_error(cycle, forum, modera
     assert 'id="body-error"' in refused.get_data(as_text=True)
 
 
+def test_the_review_dashboard_reads_coverage_tables_attendance_commitments_and_comments(
+        cycle, forum, moderator, login_as, clock):
+    from consulta.consultation import services as consultation
+    from consulta.tables import services as tables
+    from tests.factories import make_comment, make_consultation, make_registration, make_table
+
+    start = clock.at(datetime.now(UTC).replace(microsecond=0))
+    table = make_table(cycle, title="Mesa de transparencia municipal", actor=moderator)
+    registration = make_registration(table)
+    clock.at(start + timedelta(days=7, hours=1))
+    tables.check_in(registration, actor=moderator)
+    tables.write_minutes(table, minutes="<p>Se discutieron tres propuestas.</p>", actor=moderator)
+    tables.close_table(table, actor=moderator)
+    proposal, other = make_proposal(cycle), make_proposal(cycle)
+    make_commitment(cycle, number=1, from_proposals=[proposal], actor=moderator)
+    make_consultation(cycle, commitments=0, moderator=moderator)
+    make_comment(consultation.commitment_target(cycle, 1))
+
+    review = services.review(cycle)
+    assert (review.proposals.received, review.proposals.answered, review.proposals.pending) == (2, 0, 2)
+    assert (review.comments.received, review.comments.pending) == (1, 1)
+    assert (review.tables_held, review.attendees) == (1, 1)
+    assert list(review.comments_by_commitment.values()) == [1]
+    page = login_as(holders(forum)[2]).get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}/revision")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and text.count("<h1") == 1
+    assert "Mesa de transparencia municipal" in text and proposal.reference in text
+    commitments_section = text[text.index('id="commitments-title"'):text.index('id="observations-title"')]
+    assert proposal.reference in commitments_section and other.reference not in commitments_section
+    # Read-only: the member is offered no way to publish or answer.
+    assert "/plan/publicar" not in text and "/respuesta" not in text
+
+
 @pytest.mark.parametrize("role, action, allowed", [
     (Role.MESA_MEMBER, "review_as_mesa", True), (Role.MESA_MEMBER, "read_dashboards", True),
     (Role.MESA_MEMBER, "moderate", False), (Role.MESA_MEMBER, "run_mesa", False),
