@@ -174,6 +174,7 @@ def live_server():
         "SECRET_KEY": "live-server-testing-key-" + "x" * 16,
         "CONSULTA_TESTING_HOOKS": "1",
         "RATELIMIT_ENABLED": "0",
+        "CONSULTATION_MIN_SECONDS": "0",
         "OUTBOX_SEND_INLINE": "1",
         "UPLOAD_DIR": str(folder / "uploads"),
         "BASE_URL": url,
