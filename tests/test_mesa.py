@@ -7,21 +7,20 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from consulta.commitments import services as commitments
 from consulta.core.audit import history
 from consulta.core.errors import DomainError, PermissionDenied
 from consulta.core.permissions import can
-from consulta.jurisdictions.models import GrantState, Role, RoleGrant
+from consulta.jurisdictions.models import Role
 from consulta.jurisdictions.roles import holds
 from consulta.mesa import services
 from consulta.mesa.models import ActState, Decision, MesaSector, ObservationState, SeatState, Vote
 from consulta.proposals.models import OgpValue
-from consulta.proposals.services import add_area
+from consulta.proposals.services import areas
 from tests.conftest import skip_or_fail
 from tests.factories import (
-    make_activity, make_commitment, make_entity, make_forum, make_grant, make_intake_cycle, make_meeting,
+    make_commitment, make_entity, make_forum, make_grant, make_intake_cycle, make_meeting,
     make_moderator, make_proposal, make_user,
 )
 
@@ -105,13 +104,13 @@ def forum(cycle):
 def build_fourth_plan(cycle, moderator):
     """The 4th plan's twelve commitments with the seed's names, areas and entities, and commitment
     N° 4's four activities, through the commitments services."""
-    areas = {area.name: area for area in commitments_areas(cycle)}
+    by_name = {area.name: area for area in areas(cycle)}
     entities = {}
     for number, area, name, entity in FOURTH_PLAN:
         if entity not in entities:
             entities[entity] = make_entity(cycle.jurisdiction, name=entity)
         commitment = commitments.create_commitment(
-            cycle, number=number, name=name, area=areas[area], entity=entities[entity],
+            cycle, number=number, name=name, area=by_name[area], entity=entities[entity],
             starts_on=date(2018, 12, 1), ends_on=date(2020, 8, 31),
             problem="El problema que aborda el compromiso.", commitment_text=f"¿Cuál es el compromiso? {name}.",
             contribution="", values=[OgpValue.TRANSPARENCIA], from_proposals=[], actor=moderator)
@@ -120,12 +119,6 @@ def build_fourth_plan(cycle, moderator):
                 commitments.add_activity(commitment, name=activity, starts_on=starts_on, ends_on=ends_on,
                                          actor=moderator)
     return commitments.freeze_plan(cycle, actor=moderator, label="Plan para la aprobación de la Mesa")
-
-
-def commitments_areas(cycle):
-    from consulta.proposals.services import areas
-
-    return areas(cycle)
 
 
 def approved(version, forum, moderator, decision=Decision.APPROVED):
@@ -208,7 +201,9 @@ def test_an_administrator_records_the_forum_and_a_seat_through_the_pages(db, log
     admin = make_grant(role=Role.ADMIN, jurisdiction=jurisdiction).user
     client = login_as(admin)
     base = f"/j/{jurisdiction.slug}/mesa"
-    assert "Record the forum" in client.get(base).get_data(as_text=True) or client.get(base).status_code == 200
+    assert f'href="{base}/nueva"' in client.get(base).get_data(as_text=True)
+    assert f'href="{base}/nueva"' not in login_as(make_user()).get(base).get_data(as_text=True)
+    client = login_as(admin)
     refused = send(client, f"{base}/nueva", {"name": "Mesa de Gobierno Abierto", "act_number": "",
                                             "act_date": "2017-07-31", "rules": "Reglas"})
     assert refused.status_code == 200 and 'id="act_number-error"' in refused.get_data(as_text=True)

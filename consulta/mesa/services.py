@@ -14,8 +14,11 @@ What views, commands and the demo loader call (all flush, none commits):
     void_act(act, *, reason, actor) -> MesaAct
     publish(version, *, actor, reason="") -> PlanPublication
     published_version(cycle) -> PlanVersion | None;  is_published(cycle) -> bool
+    publication_refusals(version) -> dict      (why it cannot be published yet, by reason code)
     pending(cycle) -> Pending                  (proposals and comments still awaiting an answer)
-    overdue_since(forum) -> date | None        (the six-month rule)
+    review(cycle) -> Review                    (the Mesa's read-only dashboard)
+    responses(cycle) -> Annex                  (the reasoned response to every proposal and comment)
+    overdue_since(forum) -> date | None        (the six-month rule);  overdue_forums(jurisdiction_ids)
 
 Administrators set up the forum and its seats; administrators and moderators record meetings and
 acts; moderators answer observations and publish; Mesa members observe and confirm.

@@ -10,8 +10,8 @@ from consulta.core.permissions import can, require
 from consulta.core.storage import serve
 from consulta.cycles.services import cycles_of
 from consulta.extensions import db
-from consulta.jurisdictions.roles import jurisdictions_where
 from consulta.jurisdictions.models import Role
+from consulta.jurisdictions.roles import jurisdictions_where
 from consulta.jurisdictions.views import load_jurisdiction
 from consulta.mesa import bp, exports, services
 from consulta.mesa.forms import (
