@@ -5,7 +5,9 @@ Fixtures:
 - `live_server`: the running server (`.url`, `.database_url`, `.log()`); session-wide.
   `with live_server.app_context():` seeds its database through the services (commit yourself).
 - `browser`: Chromium, headless; session-wide. `page` (a fresh context per test, es-CL, CSP
-  bypassed so that axe can be injected) and `no_js_page` (JavaScript off, CSP enforced).
+  bypassed so that axe can be injected) and `no_js_page` (JavaScript off, CSP enforced: a test
+  whose pages break the policy, e.g. with a style attribute, errors at teardown; the refusals so far
+  are in `no_js_page.csp_refusals`).
 - `set_clock(instant | None)`: sets the server's clock (an aware datetime) or lets it run again.
 - `outbox_messages(to=None)`: the server's queued emails, newest first, each with its `links`.
 - `axe_check(page)`: fails with a readable list when axe-core finds any violation.
@@ -244,7 +246,14 @@ def page(browser, live_server):
 def no_js_page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="es-CL", java_script_enabled=False)
     try:
-        yield context.new_page()
+        page = context.new_page()
+        # Chromium reports what the policy blocked (inline styles here) on the console, JS or not.
+        page.csp_refusals = []
+        page.on("console", lambda message: page.csp_refusals.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+        yield page
+        if page.csp_refusals:
+            pytest.fail("the Content Security Policy blocked:\n" + "\n".join(page.csp_refusals))
     finally:
         context.close()
 
