@@ -38,13 +38,13 @@ from consulta.core.outbox import DeliveryStatus, OutboxEmail, deliver_pending, q
 from consulta.core.sanitize import clean_html, plain_paragraphs
 from consulta.core.windows import Window, is_open, local_to_utc, window_from_dates, window_from_local
 from tests.conftest import IN_CI, database_url, limiter_of
+from tests.factories import make_user
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
 
 
 def test_database_is_reachable_and_rolled_back(db):
-    db.session.execute(text("CREATE TABLE IF NOT EXISTS probe_rollback (id integer)")) if False else None
     assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
@@ -70,17 +70,6 @@ def test_each_test_starts_from_a_clean_database_even_after_a_commit(db, attempt)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def _person(db, **overrides):
-    """A signed-up, active person (the accounts domain's User, created the way services create it)."""
-    from consulta.accounts.models import User, UserState
-
-    fields = {"display_name": "Probe Person", "email": f"{uuid.uuid4().hex[:12]}@example.org"} | overrides
-    user = User(**fields)
-    transition(user, UserState.ACTIVE, actor=None, reason="signed up")
-    db.session.flush()
-    return user
-
 
 def _csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
@@ -189,7 +178,7 @@ class Lamp:
 
 
 def test_transition_records_who_when_from_to_why_and_public(db, clock):
-    actor = _person(db)
+    actor = make_user()
     lamp = Lamp(id=41)
     at = clock.at(2025, 6, 18, 15)
     change = transition(lamp, "ON", actor=actor, reason="It was dark.", public=False)
@@ -210,8 +199,11 @@ def test_forbidden_move_changes_nothing_and_writes_no_history(db):
 
 
 def test_creating_a_stateful_object_records_its_first_state_and_saves_it(db):
-    user = _person(db)
-    assert user.id is not None
+    from consulta.accounts.models import User, UserState
+
+    user = User(display_name="New Person", email="new.person@example.org")
+    transition(user, UserState.ACTIVE, actor=None, reason="signed up")
+    assert user.id is not None, "the new object was not saved, so its history row has no object"
     [created] = history(user, public_only=False)
     assert (created.from_state, created.to_state, created.reason) == (None, "ACTIVE", "signed up")
 
@@ -623,7 +615,7 @@ def test_a_visitors_post_to_a_sign_in_page_is_kept_until_they_sign_in(app, db, c
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/cuenta/ingresar?next=/_probe/private")
 
-    login_as(_person(db))
+    login_as(make_user())
     shown = client.get("/_probe/private").get_data(as_text=True)
     assert str(escape(TYPED["title"])) in shown and str(escape(TYPED["body"])) in shown
     assert TYPED["title"] not in client.get("/_probe/private").get_data(as_text=True), "the stash is used once"
@@ -631,7 +623,7 @@ def test_a_visitors_post_to_a_sign_in_page_is_kept_until_they_sign_in(app, db, c
 
 def test_the_stash_is_only_given_back_on_the_same_page(app, db, client, login_as):
     client.post("/_probe/private", data=TYPED)
-    login_as(_person(db))
+    login_as(make_user())
     assert TYPED["title"] not in client.get("/_probe/form").get_data(as_text=True)
     assert str(escape(TYPED["title"])) in client.get("/_probe/private").get_data(as_text=True)
 
@@ -675,7 +667,7 @@ def test_suspended_people_may_take_only_actions_opened_to_them():
 
 
 def test_permission_refused_is_a_403_page_for_a_signed_in_person(app, db, client, login_as):
-    login_as(_person(db))
+    login_as(make_user())
     response = client.get("/_probe/forbidden")
     assert response.status_code == 403
     assert "<h1>" + _in_spanish("You cannot do this here") in response.get_data(as_text=True)
@@ -750,7 +742,7 @@ def _error_response(client, app, code, monkeypatch):
 def test_error_pages_are_in_spanish_by_default_and_english_after_the_switch(app, db, client, login_as,
                                                                              monkeypatch, code):
     if code == 403:
-        login_as(_person(db))
+        login_as(make_user())
     response = _error_response(client, app, code, monkeypatch)
     assert response.status_code == code
     html = response.get_data(as_text=True)
