@@ -17,7 +17,12 @@ PASSWORD = "proposals journey password"
 @pytest.fixture(scope="module")
 def live_app(live_server):
     """An app on the live server's database, to set the scene through the services."""
-    return create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=live_server.database_url)
+    from consulta.extensions import db
+
+    app = create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=live_server.database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # PostgreSQL's driver warns about connections still open at exit
 
 
 def _scene(live_app) -> dict:
