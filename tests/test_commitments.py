@@ -4,6 +4,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from consulta.commitments import services
@@ -39,6 +41,12 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def url(cycle, tail=""):
     return f"/j/{cycle.jurisdiction.slug}/{cycle.slug}{tail}"
+
+
+def shown(message, **values):
+    """A message as the pages show it: in Spanish, the default language."""
+    with force_locale("es"):
+        return _(message, **values)
 
 
 def send(client, path, data):
@@ -255,7 +263,7 @@ def test_frozen_rows_cannot_change(cycle, moderator, db):
 def test_a_version_the_same_as_the_last_is_refused(cycle, moderator):
     make_commitment(cycle, actor=moderator)
     services.freeze_plan(cycle, actor=moderator)
-    with pytest.raises(DomainError, match="version 1"):
+    with pytest.raises(DomainError, match=shown("Nothing changed since version %(number)s.", number=1)):
         services.freeze_plan(cycle, actor=moderator)
     with pytest.raises(PermissionDenied):
         services.freeze_plan(cycle, actor=make_moderator())
@@ -344,8 +352,7 @@ def test_a_moderator_drafts_a_commitment_from_proposals_through_the_form(cycle, 
               "values": ["TRANSPARENCIA"], "proposals": f"{first.reference}, {second.reference}"}
     refused = send(client, url(cycle, "/compromisos/nuevo"), fields)
     assert refused.status_code == 200
-    assert "El período de ejecución no puede terminar antes de comenzar." in refused.get_data(as_text=True) \
-        or "The execution period cannot end before it starts." in refused.get_data(as_text=True)
+    assert shown("The execution period cannot end before it starts.") in refused.get_data(as_text=True)
     fields["ends_on"] = "2020-08-31"
     saved = send(client, url(cycle, "/compromisos/nuevo"), fields)
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/compromisos/4")
@@ -374,7 +381,8 @@ def test_a_moderator_adds_an_activity_and_freezes_a_version_through_the_pages(cy
     page = url(cycle, f"/compromisos/{commitment.number}/actividades/nueva")
     refused = send(client, page, {"name": "Capacitación", "starts_on": "2021-01-01", "ends_on": "2021-02-01"})
     assert refused.status_code == 200 and commitment.activities == []
-    assert "execution period" in refused.get_data(as_text=True) or "período de ejecución" in refused.get_data(as_text=True)
+    assert shown("An activity falls within the commitment's execution period: %(first)s to %(last)s.",
+                 first="1 de diciembre de 2018", last="31 de agosto de 2020") in refused.get_data(as_text=True)
     saved = send(client, page, {"name": "Capacitación", "starts_on": "2019-05-01", "ends_on": "2020-03-31"})
     assert saved.status_code == 302
     frozen = send(client, url(cycle, "/plan/versiones/nueva"), {"label": "Borrador"})
