@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -535,6 +536,38 @@ def test_storage_refuses_files_over_the_limit_and_empty_ones(app):
             storage.store(_upload(b"", "a.pdf"), max_bytes=len(PDF))
         with pytest.raises(DomainError):
             storage.store(_upload(PNG, "a.png"), allowed={"application/pdf"}, max_bytes=1024)
+
+
+def _zip(members: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_storage_types_office_documents_by_what_their_zip_holds(app):
+    from docx import Document
+    from openpyxl import Workbook
+
+    docx, xlsx = io.BytesIO(), io.BytesIO()
+    Document().save(docx)
+    Workbook().save(xlsx)
+    odt = _zip({"mimetype": storage.ODT, "content.xml": "<office:document-content/>"})
+    ods = _zip({"mimetype": storage.ODS, "content.xml": "<office:document-content/>"})
+    macros = _zip({"[Content_Types].xml":
+                   '<Override ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>'})
+    allowed = storage.IMAGE_AND_PDF | storage.OFFICE_DOCUMENTS
+    with app.app_context(), force_locale("en"):
+        for data, name, extension in ((docx.getvalue(), "informe.pdf", "docx"), (xlsx.getvalue(), "a.xlsx", "xlsx"),
+                                      (odt, "b.odt", "odt"), (ods, "c.ods", "ods")):
+            assert storage.store(_upload(data, name), allowed=allowed, max_bytes=10**6).key.endswith(f".{extension}")
+        for data in (macros, _zip({"notas.txt": "hola"}), b"PK\x03\x04 not really a zip"):
+            with pytest.raises(DomainError, match="office document"):
+                storage.store(_upload(data, "informe.docx"), allowed=allowed, max_bytes=10**6)
+        # Where only PDFs and images are taken, an office document is refused as before.
+        with pytest.raises(DomainError, match=r"\(PDF or image\)"):
+            storage.store(_upload(docx.getvalue(), "informe.docx"), max_bytes=10**6)
 
 
 def test_storage_serves_files_as_attachments_with_their_sniffed_type(app):
