@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The domains, in the order their blueprints are registered. Each is a sub-package with a
 # blueprint `bp` in its __init__ and, when it adds commands, a `cli` group in cli.py.
 DOMAINS = ("site", "accounts", "organisations", "jurisdictions", "cycles", "proposals", "tables", "triage", "commitments", "consultation", "mesa", "monitoring",
-           "municipal", "demo")
+           "municipal", "stats", "demo")
 
 
 def create_app(config=None, **overrides) -> Flask:

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("stats", __name__, url_prefix="/estadisticas")
