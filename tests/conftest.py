@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import g, request_started
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import event, text
@@ -167,6 +168,26 @@ def committed_db(app):
 @pytest.fixture
 def client(app, db):
     return app.test_client()
+
+
+@pytest.fixture
+def english(client):
+    """The test client reading pages in English, as after the language switch (GET /lang/en keeps
+    the choice in the session): for tests that look for a message's English wording, whatever the
+    Spanish catalogue says. Spanish stays the default for every test that does not ask for this."""
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    return client
+
+
+@pytest.fixture
+def english_messages(request):
+    """Text made outside requests (services, commands) in English, for tests that read a refusal's
+    English wording. The forced locale lives in the database fixture's application context, so that
+    fixture comes first; a request starts with a fresh `g` and reads its own language (see `english`)."""
+    request.getfixturevalue("committed_db" if "committed_db" in request.fixturenames else "db")
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

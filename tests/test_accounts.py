@@ -78,6 +78,7 @@ def place(db):
 
 # --- the whole life of an account ----------------------------------------------------------------
 
+@pytest.mark.usefixtures("english")
 def test_whole_account_life(client, db, login_as):
     # Sign up: the address is stored in lower case, unverified, with its creation in the history.
     response = submit(client, "/cuenta/registro", {"display_name": "Ana Pérez", "email": "Ana@Example.org",
@@ -168,6 +169,7 @@ def test_a_closed_accounts_contributions_show_under_its_pseudonym(client, db, lo
     assert "Rosa Contreras" not in page and "+56 2 2222 2222" not in page
 
 
+@pytest.mark.usefixtures("english")
 def test_closing_needs_the_password_and_only_the_owner(db, client, login_as):
     person, other = make_user(), make_user()
     with pytest.raises(PermissionDenied):
@@ -196,11 +198,17 @@ def known(db):
     return make_user(email=KNOWN)
 
 
+@pytest.mark.usefixtures("english")
 def test_login_answers_alike_for_known_and_unknown_addresses(client, known):
     answers = [sign_in(client, address, "wrong password!") for address in (KNOWN, UNKNOWN)]
     assert [answer.status_code for answer in answers] == [200, 200]
     assert body_shape(answers[0], KNOWN) == body_shape(answers[1], UNKNOWN)
     assert "The email address or the password is not right" in answers[0].get_data(as_text=True)
+
+
+def test_a_refusal_is_in_spanish_by_default(client, known):
+    page = sign_in(client, KNOWN, "wrong password!").get_data(as_text=True)
+    assert '<html lang="es"' in page and "El correo electrónico o la contraseña no son correctos." in page
 
 
 @pytest.mark.parametrize("path, data, follow", [
@@ -217,6 +225,7 @@ def test_forms_about_an_address_answer_alike(client, db, known, path, data, foll
 
 
 def test_registering_a_taken_address_creates_nothing_and_tells_its_owner(client, db, known):
+    known.locale = "en"  # the notice is written in its reader's language, not the page's
     before = db.session.scalar(select(func.count()).select_from(User))
     response = submit(client, "/cuenta/registro", {"display_name": "Impostor", "email": KNOWN.upper(),
                                                    "password": DEFAULT_PASSWORD})
@@ -242,6 +251,7 @@ def _registered(db, client, clock, address="link@example.org"):
     return link_in(mails_to(db, address)[-1], "/cuenta/verificar/")
 
 
+@pytest.mark.usefixtures("english")
 def test_a_tampered_link_is_refused_with_a_way_to_get_a_new_one(client, db, clock):
     path = _registered(db, client, clock)
     forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
@@ -252,6 +262,7 @@ def test_a_tampered_link_is_refused_with_a_way_to_get_a_new_one(client, db, cloc
     assert not user_by_email(db, "link@example.org").is_verified
 
 
+@pytest.mark.usefixtures("english")
 def test_a_link_expires_after_48_hours(client, db, clock):
     path = _registered(db, client, clock)
     clock.at(datetime(2025, 3, 3, 12, tzinfo=UTC) - timedelta(seconds=1))
@@ -262,6 +273,7 @@ def test_a_link_expires_after_48_hours(client, db, clock):
     assert 'action="/cuenta/verificar/nuevo"' in response.get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_link_works_once(client, db, clock):
     path = _registered(db, client, clock)
     assert submit(client, path).status_code == 302
@@ -288,6 +300,7 @@ def test_a_link_made_for_one_purpose_is_refused_for_another(db, known):
         services.check_link(tokens.RESET, verification)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_short_password_does_not_use_up_the_reset_link(client, db, known):
     submit(client, "/cuenta/clave/olvido", {"email": KNOWN})
     path = link_in(mails_to(db, KNOWN)[-1], "/cuenta/clave/")
@@ -480,6 +493,7 @@ def test_staff_page_lists_roles_and_pages(client, db, login_as, place):
     ("/cuenta/clave/olvido", {"email": "x" * 300}, "at most 254"),
     ("/cuenta/verificar/nuevo", {"email": ""}, "Write an email address"),
 ])
+@pytest.mark.usefixtures("english")
 def test_bad_input_gets_a_message_never_a_500(client, db, path, data, message):
     response = submit(client, path, data)
     assert response.status_code == 200
@@ -495,6 +509,7 @@ def test_bad_input_gets_a_message_never_a_500(client, db, path, data, message):
     ("/cuenta/correo", {"new_email": "new@example.org", "password": "wrong password"}, "The password is not right"),
     ("/cuenta/suspension", {"text": "x"}, "never been suspended"),
 ])
+@pytest.mark.usefixtures("english")
 def test_bad_account_input_gets_a_message(client, db, login_as, path, data, message):
     login_as(make_user())
     response = submit(client, path, data)
@@ -527,6 +542,7 @@ def test_sign_in_attempts_are_rate_limited(app, db, monkeypatch):
 
 # --- command line --------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("english_messages")
 def test_flask_users_create_makes_a_verified_account(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "Cli@Example.org", "--name", "Cli", "--password", NEW_PASSWORD])

@@ -329,6 +329,7 @@ def test_a_jurisdiction_page_shows_its_details_and_its_cycles(client, db):
 
     assert "Renca" in page and "America/Santiago" in page and "Metropolitana de Santiago" in page
     assert 'href="/j/renca/plan-2025"' in page and "Plan local 2025" in page
+    assert "Zona horaria" in page and "Ciclos de planes de acción" in page  # Spanish, the default
 
 
 @pytest.mark.parametrize("path", ["/j/no-such-place", "/j/admin/no-such-place/editar", "/j/%00"])
@@ -483,6 +484,7 @@ def test_forged_user_and_grant_ids(client, sign_in, db):
 
 # --- flask users create-admin --------------------------------------------------------------------
 
+@pytest.mark.usefixtures("english_messages")
 def test_create_admin_command(app, db):
     person = make_user(email="jefa@example.org")
     renca = make_jurisdiction(slug="renca")

@@ -229,6 +229,7 @@ def test_a_person_alone_acts_only_as_ciudadania(db):
         services.require_sector(person, Sector.OSC, organisation)
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_a_verified_representative_acts_for_that_organisation_and_its_sector_only(db):
     request = make_representation(verified=True, sector=Sector.ACADEMIA)
     person, university = request.user, request.organisation
@@ -345,6 +346,7 @@ def test_a_verified_organisation_is_public_without_its_representatives_contact_d
                                   website="https://publica.example")
     page = client.get(f"/organizaciones/{request.organisation.id}").get_data(as_text=True)
     assert "Fundación Pública" in page and "76.123.456-0" in page and 'href="https://publica.example"' in page
+    assert "Sitio web" in page and "Organización de la sociedad civil" in page  # Spanish, the default
     assert "secreta@example.org" not in page and "1234 5678" not in page and "Ana Secreta" not in page
 
 

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask_babel import force_locale
 from openpyxl import load_workbook
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, func, select
@@ -67,13 +66,9 @@ def outbox_to(address) -> list[OutboxEmail]:
     return list(_db.session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == address)))
 
 
-@pytest.fixture(autouse=True)
-def english(request):
-    """Refusals are read in English here, whatever the Spanish catalogue says of them (the locale
-    is kept in the database fixture's application context, so that one comes first)."""
-    request.getfixturevalue("committed_db" if "committed_db" in request.fixturenames else "db")
-    with force_locale("en"):
-        yield
+# Refusals are read in English here, whatever the Spanish catalogue says of them; pages too, through
+# the client below, except the one test that reads the Spanish default.
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 @pytest.fixture
@@ -304,6 +299,14 @@ def test_the_magallanes_table_is_shown_in_punta_arenas_time(client, cycle, moder
     assert "09:00" not in page
     # Elsewhere the jurisdiction's zone is the default.
     assert make_table(cycle, actor=moderator).venue_timezone == cycle.jurisdiction.timezone
+
+
+def test_a_visitor_reads_a_table_in_spanish_by_default(app, cycle, moderator):
+    table = make_table(cycle, actor=moderator, region=Region.MA, commune="Punta Arenas",
+                       starts_at=datetime(2018, 7, 19, 10, 0), ends_at=datetime(2018, 7, 19, 13, 0))
+    page = app.test_client().get(f"/mesas/{table.id}").get_data(as_text=True)
+    assert '<html lang="es"' in page and "19 jul 2018, 10:00" in page
+    assert "Quedan 10 cupos de 10" in page and "Las inscripciones están cerradas." in page
 
 
 # --- organisations -------------------------------------------------------------------------------
