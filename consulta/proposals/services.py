@@ -46,8 +46,9 @@ AREA_NAME_MAX = 120
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENTS_MAX = 3
 SIMILAR_SHOWN = 5
-# Not offered as "already received and similar": withdrawn ones and spam would only mislead.
-NOT_SIMILAR_STATES = frozenset({ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE})
+# Not offered as "already received and similar": withdrawn ones and spam would only mislead, and a
+# merged one lives on in the proposal it was merged into.
+NOT_SIMILAR_STATES = frozenset({ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE, ProposalState.MERGED})
 
 
 # --- thematic areas ----------------------------------------------------------------------------
