@@ -174,7 +174,8 @@ def at_fraction(span, fraction: float):
 
 def _origins(demo: Demo, cycle, spec: CommitmentSpec) -> list:
     topics = demo.shared.get("topics", {})
-    duplicates = {copy.id for _original, copy in demo.shared.get(f"{cycle.code} duplicates", ())}
+    duplicates = {copy.id for kind in ("duplicates", "sent twice")
+                  for _original, copy in demo.shared.get(f"{cycle.code} {kind}", ())}
     found = [proposal for proposal in db.session.scalars(proposals.received(cycle, state=ProposalState.SUBMITTED))
              if topics.get(proposal.id) in spec.topics and proposal.id not in duplicates]
     return found[:ORIGINS_MAX]

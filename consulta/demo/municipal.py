@@ -62,33 +62,34 @@ class MunicipalitySpec:
     plan_on: date | None = None
 
 
+# The mayors' names are invented.
 MUNICIPALITIES = (
     # The six that built the Model with the Consejo para la Transparencia (3rd plan).
     MunicipalitySpec("cerro-navia", "Marcela Quiroz Aravena", date(2017, 5, 2), date(2017, 6, 14),
                      "Decreto Alcaldicio N° 2.145/2017", ((date(2017, 9, 12), 0.45),)),
     MunicipalitySpec("penalolen", "Rodrigo Espinoza Leiva", date(2017, 5, 2), date(2017, 6, 20),
                      "Decreto Alcaldicio N° 1.870/2017", ((date(2017, 9, 28), 0.6),)),
-    MunicipalitySpec("recoleta", "Daniel Salinas Yáñez", date(2017, 5, 2), date(2017, 7, 3),
+    MunicipalitySpec("recoleta", "Patricio Salinas Yáñez", date(2017, 5, 2), date(2017, 7, 3),
                      "Decreto Exento N° 3.012/2017", ((date(2017, 10, 5), 0.55),)),
-    MunicipalitySpec("santo-domingo", "Fernando Rodríguez Lagos", date(2017, 5, 2), date(2017, 7, 11),
+    MunicipalitySpec("santo-domingo", "Gabriel Ossandón Lagos", date(2017, 5, 2), date(2017, 7, 11),
                      "Decreto Alcaldicio N° 415/2017", ((date(2017, 10, 19), 0.35),)),
     MunicipalitySpec("talagante", "Carolina Pavez Ortúzar", date(2017, 5, 2), date(2017, 6, 29),
                      "Decreto Alcaldicio N° 988/2017", ((date(2017, 10, 26), 0.4),)),
-    MunicipalitySpec("vitacura", "Raúl Torrealba Monckeberg", date(2017, 5, 2), date(2017, 6, 8),
+    MunicipalitySpec("vitacura", "Ignacio Larraín Cruzat", date(2017, 5, 2), date(2017, 6, 8),
                      "Decreto Alcaldicio N° 5.301/2017", ((date(2017, 9, 5), 0.65), (date(2019, 6, 18), 0.8))),
     # Added later.
-    MunicipalitySpec("providencia", "Josefina Errázuriz Guilisasti", date(2018, 4, 2), date(2018, 5, 15),
+    MunicipalitySpec("providencia", "Verónica Echeverría Prieto", date(2018, 4, 2), date(2018, 5, 15),
                      "Decreto Alcaldicio N° 1.102/2018", ((date(2018, 9, 20), 0.6),)),
     # With its Plan de Acción Comunal de Gobierno Abierto: the demo's current cycle.
-    MunicipalitySpec("renca", "Claudio Castro Salas", date(2018, 3, 5), date(2018, 4, 20),
+    MunicipalitySpec("renca", "Andrés Valdivia Castro", date(2018, 3, 5), date(2018, 4, 20),
                      "Decreto Alcaldicio N° 2.530/2018", ((date(2018, 8, 10), 0.5),), plan_on=date(2019, 3, 15)),
     # Regions far from the capital, joining through the 4th plan's commitment N° 4.
-    MunicipalitySpec("arica", "Gerardo Espíndola Rojas", date(2019, 6, 3)),
-    MunicipalitySpec("antofagasta", "Karen Rojo Venegas", date(2019, 5, 20), date(2019, 8, 12),
+    MunicipalitySpec("arica", "Jorge Choque Rojas", date(2019, 6, 3)),
+    MunicipalitySpec("antofagasta", "Karina Araya Venegas", date(2019, 5, 20), date(2019, 8, 12),
                      "Decreto Alcaldicio N° 1.318/2019"),
-    MunicipalitySpec("coyhaique", "Alejandro Huala Canuman", date(2019, 5, 20), date(2019, 7, 1),
+    MunicipalitySpec("coyhaique", "Mario Ojeda Canuman", date(2019, 5, 20), date(2019, 7, 1),
                      "Decreto Alcaldicio N° 2.004/2019", draft_on=date(2019, 9, 2)),
-    MunicipalitySpec("punta-arenas", "Claudio Radonich Jiménez", date(2019, 5, 13), date(2019, 6, 17),
+    MunicipalitySpec("punta-arenas", "Claudia Radić Jiménez", date(2019, 5, 13), date(2019, 6, 17),
                      "Decreto Alcaldicio N° 3.377/2019", ((date(2019, 10, 30), 0.3),)),
 )
 

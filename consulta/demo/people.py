@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from consulta.accounts import services as accounts
 from consulta.core import clock
 from consulta.core.sectors import Sector
-from consulta.demo.base import EMAIL_DOMAIN, MUNICIPALITIES, NATIONAL_SLUG
+from consulta.demo.base import EMAIL_DOMAIN, MUNICIPALITIES, NATIONAL_SLUG, ORGANISATIONS as BASE_ORGANISATIONS
 from consulta.demo.loader import Demo, cheap_hashes, step
 from consulta.extensions import db
 from consulta.jurisdictions import services as jurisdictions
@@ -141,9 +141,8 @@ def crowd(demo: Demo) -> None:
         organisations.verify_representation(request, actor=moderators[spec.jurisdiction], reason="demo")
         demo.organisations[spec.key] = request.organisation
         demo.representatives[spec.key] = user
-    for key in ("tribu", "ciudadano_inteligente", "chile_transparente"):
-        demo.representatives[key] = demo.users["osc"]
-    demo.representatives["red_academica"] = demo.users["academia"]
+    for key, *_details, representative in BASE_ORGANISATIONS:
+        demo.representatives[key] = demo.users[representative]
     for slug, admin in admins.items():
         jurisdictions.grant_role(admin, Role.ADMIN, demo.jurisdictions[slug], actor=demo.users["admin"],
                                  reason="demo")

@@ -114,7 +114,7 @@ def _fill(rng: random.Random, demo: Demo, slot: Slot, *, citizens, area: str, or
     return slot
 
 
-def _copy(slot: Slot, at) -> Slot:
+def _sent_again(slot: Slot, at) -> Slot:
     return Slot(at=at, sector=slot.sector, author=slot.author, organisation=slot.organisation, area=slot.area,
                 topic=slot.topic, text=slot.text, entity=slot.entity, values=slot.values)
 
@@ -180,8 +180,9 @@ def _fourth_plan(demo: Demo, cycle, phase) -> None:
         slot.text = texts.reworded_text(rng, slot.area, original.topic)
         near.append((original, slot))
     # Not proposals at all: a complaint, an advertisement, a personal request.
+    originals = {original for original, _similar in near}
     others = [slot for slot in slots if slot.sector == Sector.CIUDADANIA and slot not in copies
-              and all(slot is not original for original, _copy_ in near)]
+              and slot not in originals]
     for slot, text in zip(rng.sample(others, PA4_OUT_OF_SCOPE), texts.OUT_OF_SCOPE):
         slot.text, slot.topic, slot.entity = text, None, None
 
@@ -193,14 +194,15 @@ def _fourth_plan(demo: Demo, cycle, phase) -> None:
     for sector in PA4_SENT_TWICE:
         original = next(slot for slot in slots if slot.sector == sector and slot.topic is not None
                         and slot not in copies)
-        copy = _copy(original, original.at + timedelta(minutes=rng.randint(3, 9)))
+        copy = _sent_again(original, original.at + timedelta(minutes=rng.randint(3, 9)))
         timeline.at(copy.at, lambda copy=copy: _send(cycle, copy, areas))
         twice.append((original, copy))
     _schedule_edits(rng, timeline, [slot for slot in slots if slot.topic is not None and slot not in copies],
                     areas, window.closes_at, PA4_EDITS)
     timeline.play()
     _remember(demo, slots + [copy for _original, copy in twice])
-    demo.shared["PA4 duplicates"] = [(original.proposal, copy.proposal) for original, copy in near + twice]
+    demo.shared["PA4 duplicates"] = [(original.proposal, copy.proposal) for original, copy in near]
+    demo.shared["PA4 sent twice"] = [(original.proposal, copy.proposal) for original, copy in twice]
 
 
 # --- the 3rd plan ------------------------------------------------------------------------------
@@ -278,7 +280,7 @@ def _renca_later(demo: Demo, cycle, phase) -> None:
     areas = _areas(cycle)
     for slot in slots:
         timeline.at(slot.at, lambda slot=slot: _send(cycle, slot, areas))
-    twice = _copy(slots[1], slots[1].at + timedelta(minutes=4))
+    twice = _sent_again(slots[1], slots[1].at + timedelta(minutes=4))
     timeline.at(twice.at, lambda: _send(cycle, twice, areas))
     timeline.at(twice.at + timedelta(minutes=20), lambda: proposals.withdraw(
         twice.proposal, reason=WithdrawalReason.DUPLICATE, actor=twice.author))

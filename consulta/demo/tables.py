@@ -78,7 +78,7 @@ TABLES = {
         TableSpec("Mesa regional de Magallanes", A[0], date(2018, 8, 13), 11, *PUNTA_ARENAS, 35, 28, 1, 30),
     ),
 }
-DESCRIPTION = ("Mesa de trabajo de %s, abierta a la ciudadanía, la sociedad civil, la academia, el sector "
+DESCRIPTION = ("Mesa de trabajo del área «%s», abierta a la ciudadanía, la sociedad civil, la academia, el sector "
                "privado y los servicios públicos.")
 ACCESSIBILITY = "Acceso para silla de ruedas. Intérprete de lengua de señas a pedido."
 
@@ -137,7 +137,7 @@ def _held_table(demo: Demo, cycle, phase, spec: TableSpec, rng: random.Random, t
         made["table"] = tables.create_table(
             cycle, title=spec.title, area=spec.area, starts_at=local_start, ends_at=local_start + timedelta(hours=3),
             region=spec.region, commune=spec.commune, address=spec.address, capacity=spec.capacity,
-            description=DESCRIPTION % spec.area.lower(), accessibility_notes=ACCESSIBILITY, actor=moderator)
+            description=DESCRIPTION % spec.area, accessibility_notes=ACCESSIBILITY, actor=moderator)
 
     created_at = phase.opens_at + timedelta(hours=rng.randint(10, 30))
     timeline.at(created_at, create)
@@ -223,7 +223,7 @@ def _renca(demo: Demo, cycle, phase) -> None:
             made["table"] = tables.create_table(
                 cycle, title=spec.title, area=spec.area, starts_at=local_start, region=Region.RM,
                 address=RENCA_PLACE[0], commune=RENCA_PLACE[1], capacity=spec.capacity,
-                description=DESCRIPTION % spec.area.lower(), accessibility_notes=ACCESSIBILITY, actor=moderator)
+                description=DESCRIPTION % spec.area, accessibility_notes=ACCESSIBILITY, actor=moderator)
 
         created_at = phase.opens_at + timedelta(hours=rng.randint(9, 20))
         timeline.at(created_at, create)

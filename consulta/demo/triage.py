@@ -80,14 +80,12 @@ def _national(demo: Demo, cycle, phase) -> None:
     timeline.at(at_fraction(span, 0.05), lambda: made.update(_templates(cycle.jurisdiction, TEMPLATES, moderator)))
 
     def merge_duplicates():
-        pairs = demo.shared.get(f"{cycle.code} duplicates", ())
-        for original, copy in pairs:
-            if copy.title == original.title and copy.body == original.body:
-                triage.merge(copy, into=original, actor=moderator,
-                             response=SENT_TWICE.format(copy=copy.reference, original=original.reference))
-            else:
-                _in_bulk([copy], template=made["Integrada en una propuesta similar"], actor=moderator,
-                         merged_into=original)
+        for original, copy in demo.shared.get(f"{cycle.code} sent twice", ()):
+            triage.merge(copy, into=original, actor=moderator,
+                         response=SENT_TWICE.format(copy=copy.reference, original=original.reference))
+        for original, copy in demo.shared.get(f"{cycle.code} duplicates", ()):
+            _in_bulk([copy], template=made["Integrada en una propuesta similar"], actor=moderator,
+                     merged_into=original)
 
     def not_proposals():
         for proposal in _submitted(cycle):
