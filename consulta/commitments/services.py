@@ -269,11 +269,25 @@ def restore_commitment(commitment, *, actor, reason="") -> Commitment:
 def plan(cycle) -> list[Commitment]:
     """The cycle's plan: its commitments in the plan, by number."""
     return list(db.session.scalars(
-        select(Commitment).where(Commitment.cycle_id == cycle.id, Commitment.state == CommitmentState.IN_PLAN)
+        select(Commitment).where(Commitment.cycle_id == cycle.id, _in_plan())
         .options(selectinload(Commitment.area), selectinload(Commitment.entity),
                  selectinload(Commitment.value_rows), selectinload(Commitment.activities),
                  selectinload(Commitment.origins).selectinload(CommitmentOrigin.proposal))
         .order_by(Commitment.number)))
+
+
+def _in_plan():
+    return Commitment.state == CommitmentState.IN_PLAN
+
+
+def plan_by_cycle(cycle_ids) -> list[tuple[Commitment, int]]:
+    """The commitments in the plans of these cycles (as `plan` has them), each with how many
+    proposals it came from, in one statement."""
+    return [tuple(row) for row in db.session.execute(
+        select(Commitment, func.count(CommitmentOrigin.id))
+        .outerjoin(CommitmentOrigin, CommitmentOrigin.commitment_id == Commitment.id)
+        .where(Commitment.cycle_id.in_(list(cycle_ids)), _in_plan())
+        .group_by(Commitment.id).order_by(Commitment.cycle_id, Commitment.number)).all()]
 
 
 def by_area(commitments) -> list[tuple[ThematicArea, list[Commitment]]]:

@@ -624,7 +624,11 @@ def _mail_author(comment, subject, template, **context) -> None:
 
 def _counted(cycle):
     """The comments that count as received in `cycle`'s consultation (see the module's docstring)."""
-    return and_(Comment.cycle_id == cycle.id, Comment.target_kind.in_(targets.consultation_kinds()),
+    return _counted_in([cycle.id])
+
+
+def _counted_in(cycle_ids):
+    return and_(Comment.cycle_id.in_(list(cycle_ids)), Comment.target_kind.in_(targets.consultation_kinds()),
                 Comment.staff.is_(False))
 
 
@@ -638,6 +642,19 @@ def received_count(cycle) -> int:
     """"Comentarios recibidos en la consulta pública" of `cycle`: the one count every page, export,
     statistic and test uses."""
     return db.session.scalar(select(func.count(Comment.id)).where(_counted(cycle)))
+
+
+def received(cycle):
+    """The SELECT of the comments `received_count` counts, oldest first (the statistics' list)."""
+    return select(Comment).where(_counted(cycle)).order_by(Comment.created_at, Comment.id)
+
+
+def received_by_target(cycle_ids) -> list[tuple]:
+    """(cycle_id, target_kind, target_id, how many) of the comments received in these cycles'
+    consultations, in one statement: per cycle they add up to `received_count`."""
+    keys = (Comment.cycle_id, Comment.target_kind, Comment.target_id)
+    return [tuple(row) for row in db.session.execute(
+        select(*keys, func.count(Comment.id)).where(_counted_in(cycle_ids)).group_by(*keys)).all()]
 
 
 def pending_count(cycle) -> int:

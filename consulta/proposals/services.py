@@ -496,7 +496,7 @@ def mark_inadmissible(proposal, *, reason, actor) -> None:
 def received(cycle, *, sector=None, area=None, state=None, channel=None, organisation=None, q=None):
     """The SELECT of the proposals received in `cycle`, filtered: the one definition of
     "propuestas recibidas" that pages, exports and statistics use."""
-    query = select(Proposal).where(Proposal.cycle_id == cycle.id)
+    query = received_in([cycle.id])
     if sector is not None:
         query = query.where(Proposal.sector == sector)
     if area is not None:
@@ -511,6 +511,20 @@ def received(cycle, *, sector=None, area=None, state=None, channel=None, organis
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
     return query.order_by(Proposal.number)
+
+
+def received_in(cycle_ids):
+    """The proposals received in several cycles at once (unfiltered, unordered): `received()`'s rows,
+    for figures grouped by cycle. Drafts are another table, so every proposal row counts."""
+    return select(Proposal).where(Proposal.cycle_id.in_(list(cycle_ids)))
+
+
+def tallies_by_cycle(cycle_ids) -> list[tuple]:
+    """(cycle_id, sector, area_id, channel, how many) of the received proposals of these cycles, in
+    one grouped statement: the statistics' per-sector, per-area and per-channel figures add these up."""
+    inner = received_in(cycle_ids).subquery()
+    keys = (inner.c.cycle_id, inner.c.sector, inner.c.area_id, inner.c.channel)
+    return [tuple(row) for row in db.session.execute(select(*keys, func.count()).group_by(*keys)).all()]
 
 
 def received_count(cycle, **filters) -> int:

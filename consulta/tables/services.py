@@ -618,7 +618,11 @@ def tables_of(cycle) -> list[WorkingTable]:
 def tables_held(cycle) -> int:
     """Mesas de trabajo: the cycle's tables that took place (closed, which requires minutes)."""
     return db.session.scalar(select(func.count()).select_from(WorkingTable).where(
-        WorkingTable.cycle_id == cycle.id, WorkingTable.state == TableState.CLOSED))
+        WorkingTable.cycle_id == cycle.id, _held()))
+
+
+def _held():
+    return WorkingTable.state == TableState.CLOSED
 
 
 def attendees(cycle) -> int:
@@ -626,6 +630,17 @@ def attendees(cycle) -> int:
     return db.session.scalar(select(func.count()).select_from(CheckIn)
                              .join(WorkingTable, WorkingTable.id == CheckIn.table_id)
                              .where(WorkingTable.cycle_id == cycle.id))
+
+
+def attendance_by_cycle(cycle_ids) -> list[tuple[WorkingTable, bool, int]]:
+    """Every table of these cycles with whether it took place (as `tables_held` counts) and its
+    check-ins (as `attendees` counts), in one statement: statistics add these up per cycle."""
+    rows = db.session.execute(
+        select(WorkingTable, _held(), func.count(CheckIn.id))
+        .outerjoin(CheckIn, CheckIn.table_id == WorkingTable.id)
+        .where(WorkingTable.cycle_id.in_(list(cycle_ids)))
+        .group_by(WorkingTable.id).order_by(WorkingTable.starts_at, WorkingTable.id)).all()
+    return [(table, bool(held), checked_in) for table, held, checked_in in rows]
 
 
 def cycle_summary(cycle) -> dict:

@@ -687,12 +687,16 @@ class Coverage:
 GROUPS = ("recibidas", "respondidas", "pendientes", "retiradas")
 
 
+def _tally_columns(inner) -> tuple:
+    """Received, answered (a final outcome) and withdrawn, over a subquery of received proposals."""
+    return (func.count(inner.c.id), func.sum(case((inner.c.state.in_(list(FINAL_OUTCOMES)), 1), else_=0)),
+            func.sum(case((inner.c.state == ProposalState.WITHDRAWN, 1), else_=0)))
+
+
 def _tallies(cycle, key, join=None) -> dict:
     """Tallies of the received proposals grouped by `key(inner)` (a column of the subquery)."""
     inner = proposals.received(cycle).order_by(None).subquery()
-    answered = func.sum(case((inner.c.state.in_(list(FINAL_OUTCOMES)), 1), else_=0))
-    withdrawn = func.sum(case((inner.c.state == ProposalState.WITHDRAWN, 1), else_=0))
-    query = select(key(inner), func.count(inner.c.id), answered, withdrawn).select_from(inner)
+    query = select(key(inner), *_tally_columns(inner)).select_from(inner)
     if join is not None:
         query = join(query, inner)
     rows = db.session.execute(query.group_by(key(inner))).all()
@@ -721,6 +725,14 @@ def coverage(cycle) -> Coverage:
         table=[(tables.get(key), tally) for key, tally in sorted(by_table.items(), key=lambda item: (item[0] is None,
                                                                                                      item[0] or 0))],
     )
+
+
+def coverage_by_cycle(cycle_ids) -> dict[int, Tally]:
+    """`coverage(cycle).total` of several cycles in one statement (for statistics across cycles)."""
+    inner = proposals.received_in(cycle_ids).subquery()
+    rows = db.session.execute(select(inner.c.cycle_id, *_tally_columns(inner)).group_by(inner.c.cycle_id)).all()
+    return {cycle_id: Tally(received, answered or 0, withdrawn or 0)
+            for cycle_id, received, answered, withdrawn in rows}
 
 
 def coverage_list(cycle, group, *, table=None, no_table=False, **filters):
