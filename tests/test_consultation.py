@@ -286,6 +286,8 @@ def test_an_official_answer_is_marked_as_the_institutions_and_emailed(db, client
     html = body(client.get(url(cycle, "/compromisos/1")))
     assert 'class="official-answer"' in html
     assert f"Official answer of {cycle.jurisdiction.name}" in html and "Incorporated into the text" in html
+    history_section = body(client.get(comment_path(comment))).split('class="history"')[1]
+    assert "Answered" in history_section and "— Incorporated into the text" in history_section
 
 
 def test_answers_need_an_outcome_a_text_and_a_moderator_of_the_jurisdiction(db, cycle, target, moderator):
@@ -428,6 +430,17 @@ def test_where_no_other_moderator_exists_a_national_administrator_decides_the_ap
     services.decide_appeal(lodged, grant=False, reason="Repite un enlace comercial.", actor=national_admin)
     assert comment.state is CommentState.HIDDEN
     assert "Repite un enlace comercial." in mails(db, to=comment.author.email)[-1].body_text
+
+
+def test_an_appeal_waiting_for_a_decision_keeps_the_comment_pending_until_decided_or_withdrawn(db, cycle, target):
+    hider = make_moderator(cycle.jurisdiction)
+    comment = make_comment(target)
+    services.hide(comment, reason=ReportReason.SPAM, actor=hider)
+    assert services.pending_count(cycle) == 0
+    services.appeal(comment, text="No es spam.", actor=comment.author)
+    assert services.pending_count(cycle) == 1
+    services.withdraw_comment(comment, actor=comment.author)
+    assert services.pending_count(cycle) == 0 and services.received_count(cycle) == 1
 
 
 def test_a_moderator_publishes_or_hides_what_waits_for_review(db, cycle, target, moderator):
@@ -576,6 +589,20 @@ def test_scripts_handlers_and_javascript_links_are_inert(db, client, cycle, targ
     assert '<script>alert("x")' not in html and "javascript:" not in html and "onerror" not in html
     assert '<a href="https://example.org/plan" rel="nofollow noopener">' in html
     assert ">mira<" in html or "mira</a>" in html or "mira" in html
+
+
+def test_the_cycle_page_part_links_the_consultation_with_its_gauge(app, db, cycle, target, moderator):
+    from flask import render_template
+    from flask_babel import force_locale
+
+    services.answer(make_comment(target), outcome=AnswerOutcome.CONSIDERADO, text="Sí.", actor=moderator)
+    make_comment(target)
+    with app.test_request_context(), force_locale("en"):
+        html = render_template("consultation/_cycle_links.html", cycle=cycle)
+    assert url(cycle) in html and "2 comments received, 1 answered" in html
+    assert "Read the draft plan and comment" in html
+    with app.test_request_context():
+        assert render_template("consultation/_cycle_links.html", cycle=make_intake_cycle()).strip() == ""
 
 
 def test_counts_per_alignment_on_the_thread(db, cycle, target):

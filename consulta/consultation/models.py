@@ -106,6 +106,7 @@ HISTORY_LABELS = {
 }
 HISTORY_REASONS = {
     **{reason.name: label for reason, label in REASON_LABELS.items()},
+    **{outcome.name: label for outcome, label in OUTCOME_LABELS.items()},
     ReviewCause.REPORTS.name: _l("Reported by several people"),
     ReviewCause.FIRST_COMMENT.name: _l("A new account's first comment"),
     "GRANTED": _l("Appeal granted"),

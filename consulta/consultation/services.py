@@ -73,7 +73,8 @@ CAMPAIGN_CANDIDATES = 2000
 COSIGNERS_SHOWN = 50
 # Pre-moderation holds the first comment in a jurisdiction of an account younger than this.
 NEW_ACCOUNT_AGE = timedelta(days=30)
-ORDERS = {"recientes": "newest", "antiguos": "oldest"}
+# The thread orders, by their names in the address (?orden=): newest first, then oldest first.
+ORDERS = ("recientes", "antiguos")
 # Shown, or waiting for a moderator: the institution still owes these an answer.
 AWAITING = (CommentState.PUBLISHED, CommentState.PENDING_REVIEW)
 
@@ -446,7 +447,7 @@ def answer(comment_or_group, *, outcome, text, actor) -> OfficialAnswer:
     if not answered:
         raise DomainError(None, _("There is no participant's comment to answer here."))
     official = OfficialAnswer(cycle_id=answered[0].cycle_id, text=text, body=render(text), author_id=actor.id,
-                      created_at=clock.now())
+                              created_at=clock.now())
     transition(official, outcome, actor=actor, reason=text)
     for comment in answered:
         comment.answer = official
@@ -633,9 +634,11 @@ def _counted_in(cycle_ids):
 
 
 def _pending():
-    """Still owed an answer or a decision: unanswered, and shown, waiting for review or appealed."""
+    """Still owed an answer or a decision: unanswered, and shown, waiting for review, or hidden with an
+    appeal not yet decided."""
     appealed = exists().where(CommentAppeal.comment_id == Comment.id, CommentAppeal.state == AppealState.PENDING)
-    return and_(Comment.answer_id.is_(None), or_(Comment.state.in_(AWAITING), appealed))
+    return and_(Comment.answer_id.is_(None),
+                or_(Comment.state.in_(AWAITING), and_(Comment.state == CommentState.HIDDEN, appealed)))
 
 
 def received_count(cycle) -> int:
