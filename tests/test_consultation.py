@@ -736,6 +736,52 @@ def test_the_browser_journey_by_hand_reply_report_answer(db, client, login_as, c
     assert comment.answer is not None and comment.answer.text == "Gracias: lo consideramos."
 
 
+def test_hiding_appealing_deciding_editing_and_withdrawing_through_the_pages(db, client, login_as, cycle, target):
+    hider, other = make_moderator(cycle.jurisdiction), make_moderator(cycle.jurisdiction)
+    comment = make_comment(target, text="Un texto fuera de lugar")
+    login_as(hider)
+    in_english(client)
+    refused = send(client, comment_path(comment, "ocultar"), {"note": "Sin motivo"})
+    assert "Choose the reason" in body(refused) and "Sin motivo" in body(refused)
+    assert send(client, comment_path(comment, "ocultar"),
+                {"reason": "FUERA_DE_TEMA", "note": "Habla de otro plan."}).status_code == 302
+    assert comment.state is CommentState.HIDDEN and comment.moderation_note == "Habla de otro plan."
+    login_as(comment.author)
+    in_english(client)
+    page = body(client.get(comment_path(comment)))
+    assert "Un texto fuera de lugar" in page and "Habla de otro plan." in page
+    assert send(client, comment_path(comment, "apelar"), {"text": "Es sobre este plan."}).status_code == 302
+    login_as(hider)
+    assert client.get(comment_path(comment, "apelacion")).status_code == 403
+    login_as(other)
+    assert send(client, comment_path(comment, "apelacion"),
+                {"decision": "grant", "reason": "Sí trata de este plan."}).status_code == 302
+    assert comment.state is CommentState.PUBLISHED
+    login_as(comment.author)
+    assert send(client, comment_path(comment, "editar"), {"text": "Un texto sobre este plan"}).status_code == 302
+    assert comment.text == "Un texto sobre este plan" and comment.is_edited
+    assert send(client, comment_path(comment, "retirar"), {}).status_code == 302
+    assert comment.state is CommentState.WITHDRAWN
+    login_as(make_user())
+    assert client.get(comment_path(comment, "editar")).status_code == 403
+
+
+def test_a_campaign_is_answered_once_through_the_page_and_settings_are_saved(db, client, login_as, cycle, target,
+                                                                             moderator):
+    members = [make_comment(target, text=CAMPAIGN[n]) for n in range(4)]
+    login_as(moderator)
+    assert send(client, comment_path(members[2], "respuesta"),
+                {"outcome": "CONSIDERADO", "text": "Lo consideramos para todos.", "whole_group": "y"}).status_code == 302
+    assert {member.answer.text for member in members} == {"Lo consideramos para todos."}
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    login_as(admin)
+    in_english(client)
+    assert "between 1 and 50" in body(send(client, url(cycle, "/ajustes"), {"report_threshold": "500"}))
+    assert send(client, url(cycle, "/ajustes"), {"report_threshold": "5", "premoderate_new_accounts": "y"}).status_code == 302
+    saved = services.settings_for(cycle.jurisdiction)
+    assert saved.report_threshold == 5 and saved.premoderate_new_accounts
+
+
 def test_premoderation_holds_a_new_accounts_first_comment_until_a_moderator_publishes_it(db, client, clock, cycle,
                                                                                         target, moderator):
     start = clock.at(cycle.phase(PhaseKind.CONSULTATION).opens_at + timedelta(hours=3))
