@@ -8,6 +8,8 @@ from consulta.accounts.models import User
 from consulta.commitments import services as commitments
 from consulta.commitments.models import Activity, PlanVersion
 from consulta.core import clock
+from consulta.consultation import services as consultation
+from consulta.consultation.models import AppealState, Comment, CommentAppeal
 from consulta.core.audit import StateChange
 from consulta.cycles.models import Cycle, Phase, PhaseKind, PhaseState
 from consulta.core.sectors import Sector
@@ -17,6 +19,8 @@ from consulta.demo import base, loader
 from consulta.extensions import db as _db
 from consulta.jurisdictions.models import Entity, Jurisdiction
 from consulta.jurisdictions.regions import Region
+from consulta.mesa import services as mesa
+from consulta.mesa.models import ActState, MesaForum, MesaMeeting, MesaSector, ObservationState
 from consulta.municipal import services as municipal
 from consulta.municipal.models import Answer, Question, SupportActivity
 from consulta.proposals import services as proposals
@@ -40,7 +44,7 @@ def _audited_classes():
     """Every model with a state machine, plus the objects that record their creation as an event."""
     classes = {mapper.class_ for mapper in _db.Model.registry.mappers if hasattr(mapper.class_, "TRANSITIONS")}
     events = {Jurisdiction, Entity, Cycle, ThematicArea, CheckIn, TableProposal, Question, Answer, SupportActivity,
-              Activity, PlanVersion, Handling}
+              Activity, PlanVersion, Handling, MesaForum, MesaMeeting}
     return sorted(classes | events, key=lambda cls: cls.__name__)
 
 
@@ -320,3 +324,85 @@ def test_renca_answered_what_it_had_before_its_consultation_opened(demo):
     for proposal in database.session.scalars(proposals.received(renca)):
         assert (proposal.submitted_at < opened) == (proposal.state in FINAL_OUTCOMES), proposal.reference
     assert commitments.plan(renca)
+
+
+# --- public consultation -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code, total", [("PA3", 9), ("PA4", 73)])
+def test_the_consultation_reads_the_seeds_comments_all_answered(demo, code, total):
+    database, _summary = demo
+    cycle = _cycle(database, code)
+    assert consultation.received_count(cycle) == total
+    assert consultation.pending_count(cycle) == 0
+
+
+def test_the_fourth_plans_comments_have_replies_a_campaign_and_an_appeal(demo):
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    comments = database.session.scalars(select(Comment).where(Comment.cycle_id == cycle.id)).all()
+    participants = [comment for comment in comments if not comment.staff]
+    assert all(comment.answer_id is not None for comment in participants)
+    assert any(comment.parent_id for comment in participants)
+    assert any(comment.staff for comment in comments), "a moderator's reply, not counted"
+    on_n4 = consultation.commitment_target(cycle, 4)
+    assert any(comment.target_id == on_n4.id and comment.target_kind == on_n4.kind.kind and comment.quote
+               for comment in participants)
+    leaders = {comment.campaign_of_id for comment in participants if comment.campaign_of_id}
+    assert len(leaders) == 1
+    group = consultation.group_of(database.session.get(Comment, leaders.pop()))
+    assert group.size == 8 and len({member.answer_id for member in group.members}) == 1
+    appeal = database.session.scalar(select(CommentAppeal).join(Comment).where(Comment.cycle_id == cycle.id))
+    assert appeal.state is AppealState.GRANTED and appeal.comment.hidden_by_id is not None
+
+
+def test_renca_has_a_few_comments_before_now(demo):
+    database, _summary = demo
+    cycle = _cycle(database, "REN1")
+    assert 0 < consultation.received_count(cycle) < 10
+    received = database.session.scalars(consultation.received(cycle)).all()
+    assert all(comment.created_at <= clock.now() for comment in received)
+
+
+# --- the Mesa ----------------------------------------------------------------------------------------
+
+def test_the_mesa_was_formalised_in_2017_with_four_seats(demo):
+    database, _summary = demo
+    forum = mesa.forum_of(database.session.scalar(select(Jurisdiction).where(Jurisdiction.slug == base.NATIONAL_SLUG)))
+    assert (forum.name, forum.act_number, forum.act_date) == (
+        "Mesa de Gobierno Abierto", "Resolución Exenta N° 852", date(2017, 7, 31))
+    seats = mesa.current_seats(forum)
+    assert {seat.sector for seat in seats} == {MesaSector.GOVERNMENT, MesaSector.CIVIL_SOCIETY, MesaSector.ACADEMIA,
+                                               MesaSector.INTERNATIONAL}
+    assert seats[0].chairs and seats[0].holder.email.startswith("mesa.presidencia@")
+
+
+def test_the_mesa_met_twice_on_the_fourth_plan_and_the_exact_published_version_is_approved(demo):
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    assert len(mesa.meetings_of_cycle(cycle)) == 2
+    observations = mesa.observations_of(cycle)
+    assert observations and all(observation.state is ObservationState.ANSWERED for observation in observations)
+    assert mesa.is_published(cycle)
+    version = mesa.published_version(cycle)
+    act = mesa.approving_act(version)
+    assert act is not None and act.state is ActState.IN_FORCE and act.version_id == version.id
+    assert {row.seat_id for row in act.confirmations} == {seat.id for seat in act.meeting.present}
+
+
+def test_the_third_plan_predates_the_mesa(demo):
+    database, _summary = demo
+    cycle = _cycle(database, "PA3")
+    assert mesa.acts_of(cycle) == [] and mesa.meetings_of_cycle(cycle) == []
+    assert not mesa.is_published(cycle)
+
+
+def test_the_published_fourth_plan_downloads_as_pdf_and_docx(demo, app):
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    number = mesa.published_version(cycle).number
+    page = f"/j/{base.NATIONAL_SLUG}/{cycle.slug}/plan/publicado"
+    client = app.test_client()
+    assert client.get(page).status_code == 200
+    for fmt, magic in (("pdf", b"%PDF"), ("docx", b"PK")):
+        response = client.get(f"{page}/{number}/plan.{fmt}")
+        assert response.status_code == 200 and response.data.startswith(magic), fmt
