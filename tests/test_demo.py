@@ -17,7 +17,7 @@ from consulta.core.windows import to_local
 from consulta.cycles.services import accepting, window_for
 from consulta.demo import base, loader
 from consulta.extensions import db as _db
-from consulta.jurisdictions.models import Entity, Jurisdiction
+from consulta.jurisdictions.models import Entity, Jurisdiction, Role, RoleGrant
 from consulta.jurisdictions.regions import Region
 from consulta.mesa import services as mesa
 from consulta.mesa.models import ActState, MesaForum, MesaMeeting, MesaSector, ObservationState
@@ -374,6 +374,14 @@ def test_the_mesa_was_formalised_in_2017_with_four_seats(demo):
     assert {seat.sector for seat in seats} == {MesaSector.GOVERNMENT, MesaSector.CIVIL_SOCIETY, MesaSector.ACADEMIA,
                                                MesaSector.INTERNATIONAL}
     assert seats[0].chairs and seats[0].holder.email.startswith("mesa.presidencia@")
+    # The role comes with the seat, on the day of the designation.
+    grants = database.session.scalars(select(RoleGrant).where(RoleGrant.role == Role.MESA_MEMBER)).all()
+    assert {grant.user_id for grant in grants} == {seat.holder_id for seat in seats}
+    for grant in grants:
+        granted = database.session.scalar(select(StateChange).where(
+            StateChange.object_type == "role_grant", StateChange.object_id == grant.id,
+            StateChange.from_state.is_(None)))
+        assert to_local(granted.at, forum.jurisdiction.timezone).date() == date(2017, 7, 31)
 
 
 def test_the_mesa_met_twice_on_the_fourth_plan_and_the_exact_published_version_is_approved(demo):

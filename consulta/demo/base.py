@@ -55,11 +55,11 @@ NATIONAL_ENTITIES = (
 ACCOUNTS = (
     ("admin", "Administración nacional", [(Role.ADMIN, NATIONAL_SLUG, None)]),
     ("moderacion", "Equipo de moderación nacional", [(Role.MODERATOR, NATIONAL_SLUG, None)]),
-    ("mesa_presidencia", "Presidencia de la Mesa (SEGPRES)", [(Role.MESA_MEMBER, NATIONAL_SLUG, None)]),
-    ("mesa_sociedad_civil", "Representante de la sociedad civil en la Mesa", [(Role.MESA_MEMBER, NATIONAL_SLUG, None)]),
-    ("mesa_academia", "Representante académica en la Mesa", [(Role.MESA_MEMBER, NATIONAL_SLUG, None)]),
-    ("mesa_internacional", "Representante de organismo internacional en la Mesa",
-     [(Role.MESA_MEMBER, NATIONAL_SLUG, None)]),
+    # The Mesa's members get their role with their seat (demo/mesa.py, mesa.services.add_seat).
+    ("mesa_presidencia", "Presidencia de la Mesa (SEGPRES)", []),
+    ("mesa_sociedad_civil", "Representante de la sociedad civil en la Mesa", []),
+    ("mesa_academia", "Representante académica en la Mesa", []),
+    ("mesa_internacional", "Representante de organismo internacional en la Mesa", []),
     ("reporte_cplt", "Reportes del Consejo para la Transparencia",
      [(Role.REPORTER, NATIONAL_SLUG, "Consejo para la Transparencia")]),
     ("admin_renca", "Administración municipal de Renca", [(Role.ADMIN, "renca", None)]),
