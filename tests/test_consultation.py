@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -562,20 +561,18 @@ def test_a_thread_page_runs_the_same_statements_at_ten_and_at_a_thousand_comment
     assert statements("?page=20") == few
 
 
-def test_any_page_of_a_thread_of_a_hundred_thousand_comments_comes_from_the_index(db, client, cycle, target):
-    size = 100_000
+def test_the_last_page_of_a_long_thread_comes_from_the_index(db, client, cycle, target):
+    # Speed at 100,000 comments is measured by bench/, not here; this checks the page is right
+    # and that the database answers it from the thread index, without sorting the whole thread.
+    size = 2_000
     _pile(db, target, make_user(), size)
     last = size // services.PER_PAGE + 1
-    started = time.perf_counter()
     html = body(client.get(url(cycle, f"/compromisos/1?page={last}")))
-    elapsed = time.perf_counter() - started
     assert html.count('<article class="comment"') == size % services.PER_PAGE
-    # Generous for a busy test machine; the query plan below is the exact check.
-    assert elapsed < 5, f"the last page took {elapsed:.2f} s"
     if db.engine.dialect.name == "sqlite":
         plan = " ".join(str(row) for row in db.session.execute(text(
             "EXPLAIN QUERY PLAN SELECT id FROM comment WHERE target_kind = 'commitment' AND target_id = :id "
-            "AND parent_id IS NULL AND campaign_of_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 30 OFFSET 99990"),
+            "AND parent_id IS NULL AND campaign_of_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 30 OFFSET 1980"),
             {"id": target.id}))
         assert "ix_comment_thread" in plan and "TEMP B-TREE" not in plan
 
