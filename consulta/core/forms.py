@@ -4,7 +4,7 @@ An expired CSRF token or session does not end in a bare 400: the view runs again
 posted, and `validate_on_submit` answers False with a message, so the page comes back with every
 typed value and a fresh token. A visitor whose login lapsed gets the text back after signing in.
 """
-from flask import g, request, session
+from flask import flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -64,3 +64,13 @@ class Form(FlaskForm):
 
 class ConfirmForm(Form):
     """A form with no fields: a button that changes something is still a POST with CSRF."""
+
+
+def confirmed() -> bool:
+    """A one-button POST: True when its token is good; otherwise say why on the next page."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return True
+    for message in form.form_errors or [str(_l("Please try again."))]:
+        flash(message, "error")
+    return False

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from consulta.accounts.models import USER_STATE_LABELS, User
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
-from consulta.core.forms import ConfirmForm
+from consulta.core.forms import confirmed
 from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
 from consulta.extensions import db
@@ -23,16 +23,6 @@ def load_jurisdiction(slug: str) -> Jurisdiction:
     if jurisdiction is None:
         abort(404)
     return jurisdiction
-
-
-def _confirmed() -> bool:
-    """A one-button POST: True when its token is good; otherwise say why on the next page."""
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        return True
-    for message in form.form_errors or [_("Please try again.")]:
-        flash(message, "error")
-    return False
 
 
 # Public pages ------------------------------------------------------------------------------------
@@ -58,7 +48,7 @@ def detail(slug):
 def follow(slug):
     jurisdiction = load_jurisdiction(slug)
     require(current_user, "follow_jurisdiction", jurisdiction)
-    if _confirmed():
+    if confirmed():
         services.follow(current_user, jurisdiction)
         db.session.commit()
         flash(_("You follow %(name)s: we will email you when one of its phases opens.", name=jurisdiction.name))
@@ -69,7 +59,7 @@ def follow(slug):
 def unfollow(slug):
     jurisdiction = load_jurisdiction(slug)
     require(current_user, "follow_jurisdiction", jurisdiction)
-    if _confirmed():
+    if confirmed():
         services.unfollow(current_user, jurisdiction)
         db.session.commit()
         flash(_("You no longer follow %(name)s.", name=jurisdiction.name))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from consulta.core import clock
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
-from consulta.core.forms import ConfirmForm
+from consulta.core.forms import confirmed
 from consulta.core.permissions import require
 from consulta.cycles.models import Cycle
 from consulta.extensions import db
@@ -38,16 +38,6 @@ def _registration(table, registration_id) -> Registration:
     if registration is None or registration.table_id != table.id:
         abort(404)
     return registration
-
-
-def _confirmed() -> bool:
-    """A one-button POST: True when its token is good; otherwise say why on the next page."""
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        return True
-    for message in form.form_errors or [_("Please try again.")]:
-        flash(message, "error")
-    return False
 
 
 def _detail(table):
@@ -122,7 +112,7 @@ def cancel(table_id, registration_id):
     registration = _registration(table, registration_id)
     require(current_user, "cancel_registration", registration)
     own = registration.user_id == current_user.id
-    if _confirmed():
+    if confirmed():
         try:
             services.cancel(registration, actor=current_user)
         except DomainError as error:
@@ -224,7 +214,7 @@ def check_in(table_id, registration_id):
     table = _table(table_id)
     registration = _registration(table, registration_id)
     require(current_user, "moderate", table)
-    if _confirmed():
+    if confirmed():
         try:
             services.check_in(registration, actor=current_user)
         except DomainError as error:
@@ -299,7 +289,7 @@ def proposals(table_id):
 def close(table_id):
     table = _table(table_id)
     require(current_user, "moderate", table)
-    if _confirmed():
+    if confirmed():
         try:
             services.close_table(table, actor=current_user)
         except DomainError as error:
