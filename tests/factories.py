@@ -431,3 +431,50 @@ def make_comment(target=None, **overrides):
     comment = post_comment(target, author=author, **fields)
     db.session.flush()
     return comment
+
+
+# --- implementation monitoring -------------------------------------------------------------------
+
+def make_published_plan(cycle=None, *, activities=None, entity=None, moderator=None):
+    """A commitment (1 Dec 2018 – 31 Aug 2020) of a new cycle's plan, with activities (pairs of start
+    and end dates: the seed's first activity, 1 Dec 2018 – 30 Apr 2019, by default), approved by the
+    jurisdiction's Mesa (every member present and confirming) and published. Returns the commitment."""
+    from consulta.commitments.services import freeze_plan
+    from consulta.mesa.models import Decision, Vote
+    from consulta.mesa.services import confirm_act, publish, record_act
+
+    cycle = cycle or make_intake_cycle()
+    moderator = moderator or make_moderator(cycle.jurisdiction)
+    commitment = make_commitment(cycle, actor=moderator, **({"entity": entity} if entity is not None else {}))
+    for starts_on, ends_on in activities or [(date(2018, 12, 1), date(2019, 4, 30))]:
+        make_activity(commitment, starts_on=starts_on, ends_on=ends_on, actor=moderator)
+    version = freeze_plan(cycle, actor=moderator)
+    meeting = make_meeting(make_forum(cycle.jurisdiction), cycle=cycle, actor=moderator)
+    act = record_act(meeting, version=version, decision=Decision.APPROVED,
+                     votes={seat: Vote.FOR for seat in meeting.present}, actor=moderator)
+    for seat in meeting.present:
+        confirm_act(act, actor=seat.holder)
+    publish(version, actor=moderator)
+    db.session.flush()
+    return commitment
+
+
+def make_reporter(entity, **overrides):
+    """A person who reports progress for `entity` (a grant of its jurisdiction)."""
+    from consulta.jurisdictions.models import Role
+
+    return make_grant(role=Role.REPORTER, jurisdiction=entity.jurisdiction, entity=entity, **overrides).user
+
+
+def make_report(activity, **overrides):
+    """A report of 50 % on the activity's start date by a new reporter of its responsible entity."""
+    from consulta.monitoring.services import submit_report
+
+    fields = {"reported_on": activity.starts_on, "narrative": "Se avanzó en la sistematización del Modelo.",
+              "percent": 50}
+    fields.update(overrides)
+    if "reporter" not in fields:
+        fields["reporter"] = make_reporter(activity.responsible_entity)
+    report = submit_report(activity, **fields)
+    db.session.flush()
+    return report

@@ -110,14 +110,26 @@ class Activity(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(Text)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    # Set through monitoring once the plan is implemented: what it is, what it delivers, the milestone
+    # that shows it done, and its own responsible entity where it is not the commitment's.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    deliverable: Mapped[str] = mapped_column(Text, default="", server_default="")
+    milestone: Mapped[str] = mapped_column(Text, default="", server_default="")
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"))
 
     commitment: Mapped[Commitment] = relationship(back_populates="activities")
+    entity = relationship("Entity")
 
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="period_in_order"),)
 
     @property
     def jurisdiction(self):
         return self.commitment.jurisdiction
+
+    @property
+    def responsible_entity(self):
+        """Who reports its progress: its own entity, or the commitment's."""
+        return self.entity if self.entity_id is not None else self.commitment.entity
 
 
 class CommitmentOrigin(db.Model):

@@ -214,10 +214,15 @@ def _outline(content: dict):
 # --- DOCX ----------------------------------------------------------------------------------------
 
 def as_docx(content: dict) -> bytes:
+    return write_docx(_outline(content))
+
+
+def write_docx(blocks) -> bytes:
+    """A DOCX of outline blocks (see `_outline`); other documents (monitoring's progress report) use it too."""
     from docx import Document
 
     document = Document()
-    for block in _outline(content):
+    for block in blocks:
         kind = block[0]
         if kind == "title":
             document.add_heading(block[1], level=0)
@@ -261,6 +266,13 @@ def _pdf_text(text: str) -> str:
 
 
 def as_pdf(content: dict) -> bytes:
+    cycle = content["cycle"]
+    return write_pdf(_outline(content), title=f"{cycle.name} · {content['jurisdiction'].name}",
+                     author=content["jurisdiction"].name)
+
+
+def write_pdf(blocks, *, title: str, author: str) -> bytes:
+    """A PDF of outline blocks (see `_outline`); other documents (monitoring's progress report) use it too."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -277,13 +289,11 @@ def as_pdf(content: dict) -> bytes:
         "cell": ParagraphStyle("cell", fontName=regular, fontSize=8.5, leading=11),
         "header": ParagraphStyle("header", fontName=bold, fontSize=8.5, leading=11),
     }
-    cycle = content["cycle"]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
-                                 bottomMargin=2 * cm, title=f"{cycle.name} · {content['jurisdiction'].name}",
-                                 author=content["jurisdiction"].name)
+                                 bottomMargin=2 * cm, title=title, author=author)
     story = []
-    for block in _outline(content):
+    for block in blocks:
         kind = block[0]
         if kind != "table":
             story.append(Paragraph(_pdf_text(block[1]), styles[kind]))
