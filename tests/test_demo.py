@@ -414,3 +414,32 @@ def test_the_published_fourth_plan_downloads_as_pdf_and_docx(demo, app):
     for fmt, magic in (("pdf", b"%PDF"), ("docx", b"PK")):
         response = client.get(f"{page}/{number}/plan.{fmt}")
         assert response.status_code == 200 and response.data.startswith(magic), fmt
+
+
+def test_the_follow_up_page_lists_the_seed_municipalities_and_reaches_rencas_local_plan(demo, app):
+    import re
+
+    from flask import url_for
+
+    from consulta.municipal.models import ADHESION_LABELS
+
+    database, _summary = demo
+    client = app.test_client()
+    response = client.get("/municipios/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        name = re.search(r'<th scope="row"><a [^>]*>([^<]+)</a>', row).group(1)
+        rows[name] = row
+    renca = _cycle(database, "REN1")
+    # The page's language is the default one: the labels are compared with what the catalogue says.
+    with app.test_request_context():
+        labels = {code: str(ADHESION_LABELS[code]) for code in set(SEED_MUNICIPALITIES.values())}
+        link = url_for("cycles.detail", slug="renca", cycle_slug=renca.slug)
+    for name, code in SEED_MUNICIPALITIES.items():
+        assert name in rows, name
+        assert f'<span class="badge badge-{code.lower()}">{labels[code]}</span>' in rows[name], name
+    assert f'href="{link}"' in rows["Renca"]
+    assert client.get(link).status_code == 200

@@ -825,3 +825,122 @@ def test_scores_are_written_the_spanish_way_in_spanish(world, client, app, monke
     monkeypatch.setattr(app.extensions["babel"], "locale_selector", lambda: "es")
     page = client.get(f"/municipios/renca/diagnosticos/{diagnostic.id}").get_data(as_text=True)
     assert "46,3" in page and "46.3" not in page
+
+
+# --- A local action plan runs on the national cycle's machinery ----------------------------------
+
+@pytest.mark.parametrize("kind", ["MUNICIPALITY", "NATIONAL"])
+def test_a_cycle_runs_end_to_end_through_the_same_services_in_a_municipality_and_nationally(
+        db, app, client, clock, kind):
+    """Intake → triage → consultation → the Mesa's approval → publication, with no step that asks
+    what kind of jurisdiction it runs in: the same calls serve a municipality and the national level."""
+    from flask import url_for
+
+    from consulta.commitments import services as commitments
+    from consulta.commitments.models import VersionPurpose
+    from consulta.consultation import services as consultation
+    from consulta.consultation.models import Alignment, AnswerOutcome
+    from consulta.core.windows import window_from_dates
+    from consulta.cycles import services as cycles
+    from consulta.cycles.models import PhaseKind, PhaseState
+    from consulta.jurisdictions.models import JurisdictionKind
+    from consulta.jurisdictions.roles import holds
+    from consulta.jurisdictions.services import add_entity, create_jurisdiction, grant_role, national
+    from consulta.mesa import services as mesa
+    from consulta.mesa.models import ActState, Decision, Vote
+    from consulta.proposals import services as proposals
+    from consulta.proposals.models import OgpValue, ProposalState
+    from consulta.triage import services as triage
+
+    clock.at(2025, 1, 10, 15)
+    if kind == "NATIONAL":
+        # The national level is unique: the test database may already hold it.
+        place = national() or create_jurisdiction(name="Chile", slug="nacional", kind=JurisdictionKind.NATIONAL,
+                                                  actor=None)
+    else:
+        place = create_jurisdiction(name="Renca", slug="renca-local", kind=JurisdictionKind.MUNICIPALITY,
+                                    region=Region.RM, actor=None)
+    admin, moderator, citizen, neighbour = make_user(), make_user(), make_user(), make_user()
+    grant_role(admin, Role.ADMIN, place, actor=None)
+    grant_role(moderator, Role.MODERATOR, place, actor=admin)
+    tz = place.timezone
+
+    cycle = cycles.create_cycle(place, name="Plan de Acción de Gobierno Abierto 2025", slug="plan-2025",
+                                code="E2E1", starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31), actor=admin)
+    area = proposals.add_area(cycle, name="Transparencia e integridad", actor=admin)
+    intake = cycles.set_phase(cycle, PhaseKind.INTAKE,
+                              window=window_from_dates(date(2025, 3, 1), date(2025, 3, 31), tz), actor=admin)
+    consulting = cycles.set_phase(cycle, PhaseKind.CONSULTATION,
+                                  window=window_from_dates(date(2025, 4, 10), date(2025, 4, 30), tz), actor=admin)
+
+    # Intake: a citizen's proposal through the form while the window is open.
+    clock.at(2025, 3, 10, 15)
+    cycles.open_phase(intake, actor=admin)
+    proposal = proposals.submit_proposal(
+        cycle=cycle, author=citizen, title="Datos abiertos de las patentes comerciales",
+        problem="Nadie sabe qué patentes se otorgan.", body="Publicar cada mes las patentes en datos abiertos.",
+        area=area, values=[OgpValue.TRANSPARENCIA], actor=citizen)
+    clock.at(2025, 4, 2, 15)
+    cycles.close_phase(intake, actor=admin)
+
+    # Triage: the proposal goes into a commitment of the draft plan, with a reasoned response.
+    entity = add_entity(place, name="Dirección de Transparencia", actor=admin)
+    commitment = commitments.create_commitment(
+        cycle, number=1, name="Patentes comerciales en datos abiertos", area=area, entity=entity,
+        starts_on=date(2025, 7, 1), ends_on=date(2026, 6, 30), problem="Nadie sabe qué patentes se otorgan.",
+        commitment_text="Publicar las patentes comerciales cada mes.", contribution="Información para vecinos.",
+        values=[OgpValue.TRANSPARENCIA], from_proposals=[proposal], actor=moderator)
+    commitments.add_activity(commitment, name="Catastro de patentes vigentes", starts_on=date(2025, 7, 1),
+                             ends_on=date(2025, 12, 31), actor=moderator)
+    triage.decide(proposal, outcome=ProposalState.ACCEPTED, commitment=commitment, actor=moderator,
+                  response="<p>La propuesta se integra en el compromiso N° 1.</p>")
+    assert proposal.state is ProposalState.ACCEPTED
+
+    # Consultation: opening it freezes the draft; a neighbour comments, the institution answers.
+    clock.at(2025, 4, 12, 15)
+    cycles.open_phase(consulting, actor=admin)
+    draft = commitments.consultation_version(cycle)
+    assert draft is not None and draft.purpose is VersionPurpose.CONSULTATION_DRAFT
+    comment = consultation.post_comment(consultation.commitment_target(cycle, 1), author=neighbour,
+                                        text="Que incluya también las patentes de alcoholes.",
+                                        alignment=Alignment.A_FAVOR)
+    consultation.answer(comment, outcome=AnswerOutcome.INCORPORADO, actor=moderator,
+                        text="Se agrega una actividad para las patentes de alcoholes.")
+    commitments.add_activity(commitment, name="Patentes de alcoholes en datos abiertos", starts_on=date(2026, 1, 1),
+                             ends_on=date(2026, 6, 30), actor=moderator)
+    clock.at(2025, 5, 2, 15)
+    cycles.close_phase(consulting, actor=admin)
+    assert consulting.state is PhaseState.CLOSED
+
+    # The Mesa approves the plan as it stands after the consultation, every member present confirming.
+    forum = mesa.create_forum(place, name="Mesa de Gobierno Abierto", act_number="Decreto N° 1234",
+                              act_date=date(2025, 1, 5), actor=admin)
+    members = [make_user(), make_user()]
+    for sector, person, chairs in (("GOVERNMENT", members[0], True), ("CIVIL_SOCIETY", members[1], False)):
+        mesa.add_seat(forum, sector=sector, holder=person, designated_on=date(2025, 1, 6), chairs=chairs,
+                      designation="Designación por decreto", actor=admin)
+    # A seat gives its holder the Mesa-member role (through grant_role), in this jurisdiction only.
+    assert all(holds(person, Role.MESA_MEMBER, place) for person in members)
+    version = commitments.freeze_plan(cycle, actor=moderator, label="Plan para la aprobación de la Mesa")
+    meeting = mesa.record_meeting(forum, held_on=date(2025, 5, 2), agenda="Aprobación del plan.",
+                                  minutes="La Mesa revisó el plan tras la consulta.",
+                                  present=mesa.current_seats(forum), cycle=cycle, actor=moderator)
+    act = mesa.record_act(meeting, version=version, decision=Decision.APPROVED,
+                          votes={seat: Vote.FOR for seat in meeting.present}, actor=moderator)
+    for person in members:
+        mesa.confirm_act(act, actor=person)
+    assert act.state is ActState.IN_FORCE
+    mesa.publish(version, actor=moderator)
+
+    assert mesa.is_published(cycle) and mesa.published_version(cycle) == version
+    assert commitments.commitments_of_proposal(proposal) == [commitment]
+    with app.test_request_context():
+        where = {"slug": place.slug, "cycle_slug": cycle.slug}
+        commitment_page = url_for("commitments.detail", number=1, **where)
+        pages = [url_for("cycles.detail", **where), url_for("proposals.register", **where), commitment_page,
+                 url_for("consultation.overview", **where), url_for("mesa.published", **where)]
+        proposal_page = url_for("proposals.detail", reference=proposal.reference, **where)
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+    shown = client.get(proposal_page)
+    assert shown.status_code == 200 and f'href="{commitment_page}"' in shown.get_data(as_text=True)
