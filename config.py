@@ -55,6 +55,9 @@ class Config:
     OUTBOX_SEND_INLINE = _flag("OUTBOX_SEND_INLINE", True)
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 
+    # Regions highlighted as far from the capital in the municipal follow-up (region codes).
+    MUNICIPAL_FAR_REGIONS = os.environ.get("MUNICIPAL_FAR_REGIONS", "AP,TA,AN,AT,AI,MA")
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
 
