@@ -8,7 +8,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from consulta.core.audit import transition
@@ -515,3 +515,65 @@ def test_every_tracker_page_has_one_heading_and_the_estado_al_form(commitment, r
     assert client.get(paths["report"](report)).get_data(as_text=True).count("<h1") == 1
     cycle = commitment.cycle
     assert "/seguimiento" in client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}").get_data(as_text=True)
+
+
+def test_the_commands_remind_and_send_digests_once(commitment, reporter, app, clock):
+    clock.at(local(date(2019, 4, 16), time(9)))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["monitoring", "remind"])
+    assert result.exit_code == 0 and result.output.strip() == "reminders sent: 1"
+    assert runner.invoke(args=["monitoring", "remind"]).output.strip() == "reminders sent: 0"
+    assert runner.invoke(args=["monitoring", "digest"]).output.strip() == "digests queued: 0"
+
+
+@pytest.mark.concurrency
+def test_two_reminder_runs_at_once_send_one_reminder(app, committed_db, clock, monkeypatch):
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    commitment = make_published_plan(activities=[(date(2019, 1, 1), date(2019, 4, 30))])
+    reporter = make_reporter(commitment.entity)
+    committed_db.session.commit()
+    activity_id, address = commitment.activities[0].id, reporter.email
+    committed_db.session.commit()
+    clock.at(local(date(2019, 4, 16), time(9)))
+    both_read = threading.Barrier(2, timeout=3)
+    reporters = services._reporters
+
+    def read_then_wait(entity):
+        people = reporters(entity)
+        try:
+            both_read.wait()  # both runs found the reminder due before either records it
+        except threading.BrokenBarrierError:
+            pass
+        return people
+
+    monkeypatch.setattr(services, "_reporters", read_then_wait)
+    outcomes, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                try:
+                    outcomes.append(services.send_reminders())
+                    committed_db.session.commit()
+                except OperationalError:
+                    # SQLite refuses the second writer whose read went stale: nothing of it stays.
+                    committed_db.session.rollback()
+                    outcomes.append("refused")
+                finally:
+                    committed_db.session.remove()
+        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and 1 in outcomes
+    assert committed_db.session.scalar(select(func.count(ActivityReminder.id))
+                                       .where(ActivityReminder.activity_id == activity_id)) == 1
+    assert committed_db.session.scalar(select(func.count(OutboxEmail.id))
+                                       .where(OutboxEmail.recipient == address)) == 1
