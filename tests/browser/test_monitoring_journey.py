@@ -109,8 +109,10 @@ def test_a_reporter_submits_a_report_with_a_pdf_and_a_follower_finds_the_email(
 
     reporter = page
     _sign_in(reporter, scene["reporter"])
-    reporter.goto(scene["tracker"])
-    axe_check(reporter)
+    for path in ("/compromisos/4", "/atrasadas?al=2030-01-01", ""):
+        reporter.goto(scene["tracker"] + path)
+        assert reporter.locator("h1").count() == 1
+        axe_check(reporter)
     reporter.get_by_role("link", name=ACTIVITY).click()
     reporter.wait_for_load_state()
     assert reporter.url.endswith(f"/seguimiento/actividades/{scene['activity_id']}")
