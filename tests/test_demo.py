@@ -443,3 +443,19 @@ def test_the_follow_up_page_lists_the_seed_municipalities_and_reaches_rencas_loc
         assert f'<span class="badge badge-{code.lower()}">{labels[code]}</span>' in rows[name], name
     assert f'href="{link}"' in rows["Renca"]
     assert client.get(link).status_code == 200
+
+
+def test_commitment_4_reads_as_the_seed_on_1_december_2019_and_shows_how_it_ended(demo):
+    """The seed's "plazo cumplido y en proceso": on 1 Dec 2019 the first two activities are done and
+    the last two in progress; today the third is done and the fourth, never reported done, is late."""
+    from consulta.monitoring import services as monitoring
+    from consulta.monitoring.models import Status
+
+    database, _summary = demo
+    fourth = database.session.scalar(select(Cycle).where(Cycle.code == "PA4"))
+    activities = sorted(commitments.find(fourth, 4).activities, key=lambda activity: (activity.starts_on, activity.id))
+    assert [monitoring.status_as_of(activity, date(2019, 12, 1)).status for activity in activities] == [
+        Status.DONE, Status.DONE, Status.IN_PROGRESS, Status.IN_PROGRESS]
+    today = to_local(clock.now(), fourth.jurisdiction.timezone).date()
+    assert [monitoring.status_as_of(activity, today).status for activity in activities] == [
+        Status.DONE, Status.DONE, Status.DONE, Status.LATE]

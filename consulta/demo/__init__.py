@@ -7,7 +7,8 @@ bp = Blueprint("demo", __name__)
 
 # Importing a module registers its steps and phase hooks, which run in this order: the base first,
 # then each domain after those it stands on.
-MODULES = ("base", "people", "municipal", "proposals", "tables", "commitments", "triage", "consultation", "mesa")
+MODULES = ("base", "people", "municipal", "proposals", "tables", "commitments", "triage", "consultation", "mesa",
+           "monitoring")
 
 
 def init_app(app):
