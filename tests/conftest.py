@@ -23,7 +23,7 @@ import config
 from consulta import create_app
 from consulta.core import clock as core_clock
 from consulta.extensions import db as _db
-from tests.support import probe
+from tests.support import engines, probe
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -33,6 +33,12 @@ def skip_or_fail(reason: str):
     if IN_CI:
         pytest.fail(f"CI must not skip: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_engines():
+    yield
+    engines.close_all()
 
 
 def reset_schema(engine):
