@@ -19,6 +19,10 @@ USERS_PER_PAGE = 25
 
 
 def load_jurisdiction(slug: str) -> Jurisdiction:
+    # No slug outside the pattern exists; checking first also keeps characters PostgreSQL refuses
+    # (a NUL) away from the query.
+    if not services.SLUG_PATTERN.match(slug):
+        abort(404)
     jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.slug == slug))
     if jurisdiction is None:
         abort(404)
