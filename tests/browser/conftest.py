@@ -150,6 +150,16 @@ def _wait_until_healthy(server: LiveServer) -> None:
     raise RuntimeError(f"the live server did not answer /health within {START_TIMEOUT} s:\n{server.log()}")
 
 
+def _die_with_parent() -> None:
+    """Runs in the server's process before it starts: when pytest dies without tearing down (killed
+    by a timeout, say), Linux sends the server SIGTERM instead of leaving it orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _stop(process: subprocess.Popen) -> None:
     """Stop the server and its workers (they share the process group it leads)."""
     if process.poll() is not None:
@@ -195,7 +205,7 @@ def live_server():
                f"127.0.0.1:{port}", "--access-logfile", "-", "--graceful-timeout", "5", "wsgi:app"]
     log = open(log_path, "ab")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_die_with_parent)
     server = LiveServer(url=url, database_url=database, log_path=log_path, process=process)
     try:
         _wait_until_healthy(server)
