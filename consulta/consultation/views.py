@@ -80,8 +80,10 @@ def overview(slug, cycle_slug):
     )
 
 
-def _thread_page(target):
-    """A target's page: its frozen text, its comments a page at a time, and the form to comment."""
+def comment_form(target, page_url: str):
+    """The form to comment on any target's page (a commitment here, a progress report in monitoring).
+
+    Returns the form and, once a comment was posted, the redirect to it (None otherwise)."""
     form = CommentForm()
     organisations = services.commenting_choices(current_user)
     form.fill_choices(target, organisations)
@@ -99,7 +101,15 @@ def _thread_page(target):
                 flash(_("Thank you. Your first comment here will be shown once a moderator has read it."), "info")
             else:
                 flash(_("Thank you: your comment is published."), "info")
-            return redirect(f"{target.url}#comment-{comment.campaign_of_id or comment.id}")
+            return form, redirect(f"{page_url}#comment-{comment.campaign_of_id or comment.id}")
+    return form, None
+
+
+def _thread_page(target):
+    """A target's page: its frozen text, its comments a page at a time, and the form to comment."""
+    form, posted = comment_form(target, target.url)
+    if posted is not None:
+        return posted
     order = request.args.get("orden") if request.args.get("orden") in services.ORDERS else "recientes"
     is_open = services.accepting_comments(target)
     version = target.version

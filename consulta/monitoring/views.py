@@ -9,10 +9,9 @@ from flask_login import current_user
 from consulta.commitments import services as commitments
 from consulta.commitments.models import COMMITMENT_LABELS
 from consulta.consultation import services as consultation
-from consulta.consultation.forms import CommentForm
-from consulta.consultation.models import ALIGNMENT_LABELS, OUTCOME_LABELS, REASON_LABELS, CommentState
+from consulta.consultation.models import ALIGNMENT_LABELS, OUTCOME_LABELS, REASON_LABELS
 from consulta.consultation.targets import target_of
-from consulta.consultation.views import posting_limited
+from consulta.consultation.views import comment_form, posting_limited
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm, confirmed
@@ -174,24 +173,9 @@ def report_form(slug, cycle_slug, activity_id):
 def report(slug, cycle_slug, report_id):
     found = load_report(slug, cycle_slug, report_id)
     target = target_of(found)
-    form = CommentForm()
-    organisations = consultation.commenting_choices(current_user)
-    form.fill_choices(target, organisations)
-    form.start()
-    if form.is_submitted():
-        require(current_user, "comment", target.cycle)
-    if form.validate_on_submit():
-        try:
-            comment = consultation.post_comment(target, author=_me(), **form.service_kwargs(organisations))
-        except DomainError as error:
-            form.attach(error)
-        else:
-            db.session.commit()
-            if comment.state is CommentState.PENDING_REVIEW:
-                flash(_("Thank you. Your first comment here will be shown once a moderator has read it."), "info")
-            else:
-                flash(_("Thank you: your comment is published."), "info")
-            return redirect(f"{report_url(found)}#comment-{comment.campaign_of_id or comment.id}")
+    form, posted = comment_form(target, report_url(found))
+    if posted is not None:
+        return posted
     is_open = consultation.accepting_comments(target)
     return render_template(
         "monitoring/report.html", cycle=found.cycle, report=found, activity=found.activity, form=form,
