@@ -684,3 +684,19 @@ def test_window_helpers_agree_with_time_typed_windows(db):
                                                 datetime.combine(date(2018, 7, 13), time(17, 30)), SANTIAGO))
     assert services.typed_local(phase.opens_at, SANTIAGO) == datetime(2018, 6, 18, 9)
     assert services.typed_local(phase.closes_at, SANTIAGO) == datetime(2018, 7, 13, 17, 30)
+
+
+
+def test_every_cycle_address_with_an_unknown_or_impossible_slug_is_404(app, client, db):
+    # Every domain loads the cycle through cycles.services.cycle_or_404, before any permission check;
+    # a NUL must not reach PostgreSQL.
+    cycle = make_cycle(slug="plan-local")
+    rules = [rule.rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/j/<slug>/<cycle_slug>") and set(rule.arguments) == {"slug", "cycle_slug"}
+             and "GET" in rule.methods]
+    assert len(rules) > 20
+    for slugs in ("no-such-place/plan-local", f"{cycle.jurisdiction.slug}/no-such-plan", "%00/plan-local",
+                  f"{cycle.jurisdiction.slug}/%00"):
+        for rule in rules:
+            path = rule.replace("<slug>/<cycle_slug>", slugs)
+            assert client.get(path).status_code == 404, path

@@ -9,13 +9,13 @@ from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.permissions import can, require
 from consulta.extensions import db
-from consulta.proposals.views import load_cycle
+from consulta.cycles.services import cycle_or_404
 
 PREFIX = "/<slug>/<cycle_slug>"
 
 
 def load_commitment(slug, cycle_slug, number):
-    commitment = services.find(load_cycle(slug, cycle_slug), number)
+    commitment = services.find(cycle_or_404(slug, cycle_slug), number)
     if commitment is None:
         abort(404)
     return commitment
@@ -34,7 +34,7 @@ def _plan_url(cycle) -> str:
 
 @bp.route(f"{PREFIX}/plan")
 def plan(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     commitments = services.plan(cycle)
     return render_template("commitments/plan.html", cycle=cycle, groups=services.by_area(commitments),
                            total=len(commitments), withdrawn=services.withdrawn(cycle),
@@ -51,7 +51,7 @@ def detail(slug, cycle_slug, number):
 
 @bp.route(f"{PREFIX}/plan/versiones")
 def versions(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     latest = services.latest_version(cycle)
     return render_template("commitments/versions.html", cycle=cycle, versions=services.versions(cycle),
                            changed=services.changed_since(cycle, latest))
@@ -59,7 +59,7 @@ def versions(slug, cycle_slug):
 
 @bp.route(f"{PREFIX}/plan/versiones/<int:number>")
 def version(slug, cycle_slug, number):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     shown = services.get_version(cycle, number)
     if shown is None:
         abort(404)
@@ -73,7 +73,7 @@ def version(slug, cycle_slug, number):
 
 @bp.route(f"{PREFIX}/compromisos/nuevo", methods=["GET", "POST"])
 def create(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     form = CommitmentForm()
     form.fill_choices(cycle)
@@ -187,7 +187,7 @@ def activity(slug, cycle_slug, number, activity_id=None):
 
 @bp.route(f"{PREFIX}/plan/versiones/nueva", methods=["GET", "POST"])
 def freeze(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     form = FreezeForm()
     if form.validate_on_submit():

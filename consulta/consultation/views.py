@@ -20,7 +20,7 @@ from consulta.core.forms import stash_posted_form
 from consulta.core.permissions import can, require
 from consulta.extensions import db, limiter
 from consulta.proposals import exports
-from consulta.proposals.views import load_cycle
+from consulta.cycles.services import cycle_or_404
 
 PREFIX = "/<slug>/<cycle_slug>/consulta"
 COMMENT = f"{PREFIX}/comentarios/<int:comment_id>"
@@ -50,7 +50,7 @@ def posting_limited(view):
 
 
 def load_comment(slug, cycle_slug, comment_id):
-    comment = services.find_comment(load_cycle(slug, cycle_slug), comment_id)
+    comment = services.find_comment(cycle_or_404(slug, cycle_slug), comment_id)
     if comment is None:
         abort(404)
     return comment
@@ -68,7 +68,7 @@ def _labels() -> dict:
 
 @bp.route(PREFIX)
 def overview(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     version = commitments.consultation_version(cycle)
     plan = services.plan_target(cycle)
     rows = list(zip(version.snapshots, commitments.readable(version))) if version is not None else []
@@ -129,7 +129,7 @@ def _thread_page(target):
 @bp.route(f"{PREFIX}/plan", methods=["GET", "POST"])
 @posting_limited
 def plan_thread(slug, cycle_slug):
-    target = services.plan_target(load_cycle(slug, cycle_slug))
+    target = services.plan_target(cycle_or_404(slug, cycle_slug))
     if target is None:
         abort(404)
     return _thread_page(target)
@@ -138,7 +138,7 @@ def plan_thread(slug, cycle_slug):
 @bp.route(f"{PREFIX}/compromisos/<int:number>", methods=["GET", "POST"])
 @posting_limited
 def commitment_thread(slug, cycle_slug, number):
-    target = services.commitment_target(load_cycle(slug, cycle_slug), number)
+    target = services.commitment_target(cycle_or_404(slug, cycle_slug), number)
     if target is None:
         abort(404)
     return _thread_page(target)
@@ -283,7 +283,7 @@ def decide_appeal(slug, cycle_slug, comment_id):
 
 @bp.route(f"{PREFIX}/moderacion")
 def queue(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     return render_template(
         "consultation/queue.html", cycle=cycle, review=services.awaiting_review(cycle),
@@ -294,7 +294,7 @@ def queue(slug, cycle_slug):
 
 @bp.route(f"{PREFIX}/ajustes", methods=["GET", "POST"])
 def settings(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     jurisdiction = cycle.jurisdiction
     require(current_user, "administer", jurisdiction)
     current = services.settings_for(jurisdiction)
@@ -315,7 +315,7 @@ def settings(slug, cycle_slug):
 
 @bp.route(f"{PREFIX}/exportar.<any(csv, json, xlsx):fmt>")
 def export(slug, cycle_slug, fmt):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     rows = services.export_rows(cycle)
     fields = services.EXPORT_FIELDS
     name = f"{cycle.jurisdiction.slug}-{cycle.slug}-comentarios.{fmt}"

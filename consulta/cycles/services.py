@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from consulta.core.windows import Window
 from consulta.cycles.models import (EARLIEST_DATE, LATEST_DATE, WINDOW_CLOSED, WINDOW_OPENED, Cycle, Phase,
                                     PhaseKind, PhaseState, SectorWindow)
 from consulta.extensions import db
+from consulta.jurisdictions.models import Jurisdiction
 from consulta.jurisdictions.services import followers
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -58,6 +59,15 @@ def _clean_name(name) -> str:
     if len(name) > NAME_MAX:
         raise DomainError("name", _("Use at most %(count)s characters.", count=NAME_MAX))
     return name
+
+
+def cycle_or_404(slug: str, cycle_slug: str) -> Cycle:
+    """The cycle at /j/<slug>/<cycle_slug>, or a 404 for the view that asked."""
+    # Jurisdictions' slugs follow the same pattern; see jurisdiction_or_404 for why it is checked first.
+    if not (SLUG_PATTERN.match(slug) and SLUG_PATTERN.match(cycle_slug)):
+        abort(404)
+    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction)
+                           .where(Jurisdiction.slug == slug, Cycle.slug == cycle_slug))
 
 
 def _address_is_free(jurisdiction, slug: str) -> bool:

@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.core import clock
 from consulta.core.audit import history
@@ -9,18 +8,10 @@ from consulta.core.errors import DomainError
 from consulta.core.permissions import require
 from consulta.cycles import bp, services
 from consulta.cycles.forms import CycleForm, DuplicateForm, IntakePhaseForm, PhaseForm, StateForm
-from consulta.cycles.models import PHASE_STATE_LABELS, SYSTEM_REASON_LABELS, Cycle, PhaseKind
+from consulta.cycles.models import PHASE_STATE_LABELS, SYSTEM_REASON_LABELS, PhaseKind
+from consulta.cycles.services import cycle_or_404
 from consulta.extensions import db
-from consulta.jurisdictions.models import Jurisdiction
-
-
-def _jurisdiction(slug) -> Jurisdiction:
-    return db.first_or_404(select(Jurisdiction).where(Jurisdiction.slug == slug))
-
-
-def _cycle(slug, cycle_slug) -> Cycle:
-    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction)
-                           .where(Jurisdiction.slug == slug, Cycle.slug == cycle_slug))
+from consulta.jurisdictions.services import jurisdiction_or_404
 
 
 def _kind(kind_slug) -> PhaseKind:
@@ -36,7 +27,7 @@ def _admin_url(cycle) -> str:
 
 @bp.route("/<slug>/<cycle_slug>")
 def detail(slug, cycle_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     phases = services.phases_in_order(cycle)
     return render_template("cycles/detail.html", cycle=cycle, phases=phases,
                            histories=services.public_histories(phases), now=clock.now(),
@@ -45,7 +36,7 @@ def detail(slug, cycle_slug):
 
 @bp.route("/<slug>/admin/ciclos")
 def admin_index(slug):
-    jurisdiction = _jurisdiction(slug)
+    jurisdiction = jurisdiction_or_404(slug)
     require(current_user, "administer", jurisdiction)
     return render_template("cycles/admin/index.html", jurisdiction=jurisdiction,
                            cycles=services.cycles_of(jurisdiction))
@@ -53,7 +44,7 @@ def admin_index(slug):
 
 @bp.route("/<slug>/admin/ciclos/nuevo", methods=["GET", "POST"])
 def create(slug):
-    jurisdiction = _jurisdiction(slug)
+    jurisdiction = jurisdiction_or_404(slug)
     require(current_user, "administer", jurisdiction)
     form = CycleForm()
     if form.validate_on_submit():
@@ -70,7 +61,7 @@ def create(slug):
 
 @bp.route("/<slug>/admin/ciclos/<cycle_slug>", methods=["GET", "POST"])
 def admin_cycle(slug, cycle_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "administer", cycle)
     form = CycleForm(obj=cycle)
     if form.validate_on_submit():
@@ -89,7 +80,7 @@ def admin_cycle(slug, cycle_slug):
 
 @bp.route("/<slug>/admin/ciclos/<cycle_slug>/fases/<kind_slug>", methods=["GET", "POST"])
 def admin_phase(slug, cycle_slug, kind_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     kind = _kind(kind_slug)
     require(current_user, "administer", cycle)
     phase = cycle.phase(kind)
@@ -112,7 +103,7 @@ def admin_phase(slug, cycle_slug, kind_slug):
 @bp.route("/<slug>/admin/ciclos/<cycle_slug>/fases/<kind_slug>/<any(abrir, cerrar):action>",
           methods=["GET", "POST"])
 def admin_phase_state(slug, cycle_slug, kind_slug, action):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "administer", cycle)
     phase = cycle.phase(_kind(kind_slug)) or abort(404)
     change, done = ((services.open_phase, _("%(phase)s is open.")) if action == "abrir"
@@ -135,7 +126,7 @@ def admin_phase_state(slug, cycle_slug, kind_slug, action):
 
 @bp.route("/<slug>/admin/ciclos/<cycle_slug>/duplicar", methods=["GET", "POST"])
 def duplicate(slug, cycle_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "administer", cycle)
     form = DuplicateForm()
     if form.validate_on_submit():

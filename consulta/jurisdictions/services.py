@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,18 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Slugs that would shadow the pages under /j/ that are not a jurisdiction.
 RESERVED_SLUGS = frozenset({"admin"})
 EDITABLE_FIELDS = ("name", "slug", "region", "timezone")
+
+
+def jurisdiction_or_404(slug: str, *, kind: JurisdictionKind | None = None) -> Jurisdiction:
+    """The jurisdiction at /j/<slug> (of that kind, when given), or a 404 for the view that asked."""
+    # No slug outside the pattern exists; checking first also keeps characters PostgreSQL refuses
+    # (a NUL) away from the query.
+    if not SLUG_PATTERN.match(slug):
+        abort(404)
+    query = select(Jurisdiction).where(Jurisdiction.slug == slug)
+    if kind is not None:
+        query = query.where(Jurisdiction.kind == kind)
+    return db.first_or_404(query)
 
 
 @lru_cache(maxsize=1)

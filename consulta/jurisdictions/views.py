@@ -1,7 +1,6 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.accounts.models import USER_STATE_LABELS, User
 from consulta.core.audit import history
@@ -18,17 +17,6 @@ from consulta.jurisdictions.models import GRANT_EVENT_LABELS, GRANT_STATE_LABELS
 USERS_PER_PAGE = 25
 
 
-def load_jurisdiction(slug: str) -> Jurisdiction:
-    # No slug outside the pattern exists; checking first also keeps characters PostgreSQL refuses
-    # (a NUL) away from the query.
-    if not services.SLUG_PATTERN.match(slug):
-        abort(404)
-    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.slug == slug))
-    if jurisdiction is None:
-        abort(404)
-    return jurisdiction
-
-
 # Public pages ------------------------------------------------------------------------------------
 
 @bp.route("/")
@@ -43,14 +31,14 @@ def detail(slug):
     # Imported here: cycles builds on jurisdictions, and this page is the one place that looks back.
     from consulta.cycles.services import cycles_of
 
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = services.jurisdiction_or_404(slug)
     return render_template("jurisdictions/detail.html", jurisdiction=jurisdiction, cycles=cycles_of(jurisdiction),
                            following=services.is_following(current_user, jurisdiction))
 
 
 @bp.route("/<slug>/seguir", methods=["POST"])
 def follow(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = services.jurisdiction_or_404(slug)
     require(current_user, "follow_jurisdiction", jurisdiction)
     if confirmed():
         services.follow(current_user, jurisdiction)
@@ -61,7 +49,7 @@ def follow(slug):
 
 @bp.route("/<slug>/dejar-de-seguir", methods=["POST"])
 def unfollow(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = services.jurisdiction_or_404(slug)
     require(current_user, "follow_jurisdiction", jurisdiction)
     if confirmed():
         services.unfollow(current_user, jurisdiction)
@@ -107,7 +95,7 @@ def _render_edit(jurisdiction, form=None, entity_form=None):
 
 @bp.route("/admin/<slug>/editar", methods=["GET", "POST"])
 def admin_edit(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = services.jurisdiction_or_404(slug)
     require(current_user, "administer", jurisdiction)
     form = JurisdictionForm() if request.method == "POST" else None
     if form is not None and form.validate_on_submit():
@@ -124,7 +112,7 @@ def admin_edit(slug):
 
 @bp.route("/admin/<slug>/entidades", methods=["POST"])
 def admin_add_entity(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = services.jurisdiction_or_404(slug)
     require(current_user, "administer", jurisdiction)
     form = EntityForm(prefix="entity")
     if form.validate_on_submit():

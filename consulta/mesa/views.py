@@ -8,24 +8,23 @@ from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm
 from consulta.core.permissions import can, require
 from consulta.core.storage import serve
-from consulta.cycles.services import cycles_of
+from consulta.cycles.services import cycle_or_404, cycles_of
 from consulta.extensions import db
 from consulta.jurisdictions.models import Role
 from consulta.jurisdictions.roles import jurisdictions_where
-from consulta.jurisdictions.views import load_jurisdiction
+from consulta.jurisdictions.services import jurisdiction_or_404
 from consulta.mesa import bp, exports, services
 from consulta.mesa.forms import (
     ActForm, AnswerForm, EndSeatForm, ForumForm, MeetingForm, ObservationForm, PublishForm, ReasonForm, SeatForm,
 )
 from consulta.mesa.models import MESA_LABELS, SECTOR_LABELS, MesaSeat
-from consulta.proposals.views import load_cycle
 
 CYCLE = "/<slug>/<cycle_slug>"
 FORUM = "/<slug>/mesa"
 
 
 def load_forum(slug):
-    forum = services.forum_of(load_jurisdiction(slug))
+    forum = services.forum_of(jurisdiction_or_404(slug))
     if forum is None:
         abort(404)
     return forum
@@ -62,7 +61,7 @@ def overdue_mesas():
 
 @bp.route(FORUM)
 def forum(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = jurisdiction_or_404(slug)
     found = services.forum_of(jurisdiction)
     if found is None:
         return render_template("mesa/no_forum.html", jurisdiction=jurisdiction)
@@ -74,7 +73,7 @@ def forum(slug):
 
 @bp.route(f"{FORUM}/nueva", methods=["GET", "POST"])
 def create_forum(slug):
-    jurisdiction = load_jurisdiction(slug)
+    jurisdiction = jurisdiction_or_404(slug)
     require(current_user, "administer", jurisdiction)
     form = ForumForm()
     if form.validate_on_submit():
@@ -257,7 +256,7 @@ def void_act(slug, act_id):
 
 @bp.route(f"{CYCLE}/revision")
 def review(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "read_dashboards", cycle)
     latest = commitments.latest_version(cycle)
     form = None
@@ -270,7 +269,7 @@ def review(slug, cycle_slug):
 
 @bp.route(f"{CYCLE}/revision/observaciones", methods=["POST"])
 def observe(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "review_as_mesa", cycle)
     latest = commitments.latest_version(cycle)
     if latest is None:
@@ -293,7 +292,7 @@ def observe(slug, cycle_slug):
 
 @bp.route(f"{CYCLE}/revision/observaciones/<int:observation_id>/respuesta", methods=["GET", "POST"])
 def answer(slug, cycle_slug, observation_id):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     observation = services.get_observation(cycle, observation_id)
     if observation is None:
         abort(404)
@@ -315,7 +314,7 @@ def answer(slug, cycle_slug, observation_id):
 
 @bp.route(f"{CYCLE}/plan/publicar", methods=["GET", "POST"])
 def publish(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     latest = commitments.latest_version(cycle)
     if latest is None:
@@ -336,7 +335,7 @@ def publish(slug, cycle_slug):
 
 
 def load_publication(slug, cycle_slug, number=None):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     found = services.current_publication(cycle) if number is None else services.publication_of(cycle, number)
     if found is None:
         abort(404)

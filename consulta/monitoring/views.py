@@ -22,7 +22,7 @@ from consulta.monitoring import bp, services
 from consulta.monitoring.forms import ActivityForm, CorrectionForm, FollowForm, ReportForm, TrackerForm
 from consulta.monitoring.models import REPORT_EVENT_LABELS, STATUS_ORDER, FollowMode
 from consulta.proposals import exports
-from consulta.proposals.views import load_cycle
+from consulta.cycles.services import cycle_or_404
 
 PREFIX = "/<slug>/<cycle_slug>/seguimiento"
 ACTIVITY = f"{PREFIX}/actividades/<int:activity_id>"
@@ -40,21 +40,21 @@ def _cycle_args(cycle) -> dict:
 
 
 def load_activity(slug, cycle_slug, activity_id):
-    activity = services.find_activity(load_cycle(slug, cycle_slug), activity_id)
+    activity = services.find_activity(cycle_or_404(slug, cycle_slug), activity_id)
     if activity is None:
         abort(404)
     return activity
 
 
 def load_report(slug, cycle_slug, report_id):
-    report = services.find_report(load_cycle(slug, cycle_slug), report_id)
+    report = services.find_report(cycle_or_404(slug, cycle_slug), report_id)
     if report is None:
         abort(404)
     return report
 
 
 def load_monitored_commitment(slug, cycle_slug, number):
-    commitment = commitments.find(load_cycle(slug, cycle_slug), number)
+    commitment = commitments.find(cycle_or_404(slug, cycle_slug), number)
     if commitment is None or not services.monitored(commitment):
         abort(404)
     return commitment
@@ -101,7 +101,7 @@ def _as_of(cycle, entities=()) -> AsOf:
 
 @bp.route(PREFIX)
 def tracker(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     as_of = _as_of(cycle, services.plan_entities(cycle))
     rows = services.tracker(cycle, as_of.day)
     return render_template(
@@ -113,7 +113,7 @@ def tracker(slug, cycle_slug):
 
 @bp.route(f"{PREFIX}/atrasadas")
 def late(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     as_of = _as_of(cycle)
     return render_template("monitoring/late.html", cycle=cycle, as_of=as_of, rows=services.late(cycle, as_of.day),
                            published=services.is_published(cycle))
@@ -277,7 +277,7 @@ def edit_activity(slug, cycle_slug, activity_id):
 
 @bp.route(f"{PREFIX}/avance.<any(csv, json, xlsx, docx, pdf):fmt>")
 def export(slug, cycle_slug, fmt):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     if not services.is_published(cycle):
         abort(404)
     day = _as_of(cycle).day

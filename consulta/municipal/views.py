@@ -10,6 +10,7 @@ from consulta.core.permissions import can, require
 from consulta.core.storage import serve
 from consulta.extensions import db
 from consulta.jurisdictions.models import Jurisdiction, JurisdictionKind
+from consulta.jurisdictions.services import jurisdiction_or_404
 from consulta.municipal import bp, services
 from consulta.municipal.forms import (
     AdhesionActForm, AdvanceForm, FilterForm, InviteForm, QuestionForm, SupportForm, VersionForm, diagnostic_form,
@@ -21,8 +22,7 @@ from consulta.municipal.models import (
 
 
 def _municipality(slug) -> Jurisdiction:
-    return db.first_or_404(select(Jurisdiction).where(Jurisdiction.slug == slug,
-                                                      Jurisdiction.kind == JurisdictionKind.MUNICIPALITY))
+    return jurisdiction_or_404(slug, kind=JurisdictionKind.MUNICIPALITY)
 
 
 def _diagnostic(slug, diagnostic_id) -> Diagnostic:

@@ -1,7 +1,6 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
@@ -9,7 +8,7 @@ from consulta.core.forms import ConfirmForm
 from consulta.core.permissions import require
 from consulta.extensions import db
 from consulta.jurisdictions.models import Jurisdiction
-from consulta.jurisdictions.services import ordered_jurisdictions
+from consulta.jurisdictions.services import jurisdiction_or_404, ordered_jurisdictions
 from consulta.organisations import bp, services
 from consulta.organisations.forms import RejectForm, RepresentationRequestForm, VerifyForm
 from consulta.organisations.models import STATE_LABELS, Organisation, Representation
@@ -79,7 +78,7 @@ def moderation():
     jurisdiction = None
     slug = request.args.get("j", "")[:60]
     if slug:
-        jurisdiction = db.first_or_404(select(Jurisdiction).where(Jurisdiction.slug == slug))
+        jurisdiction = jurisdiction_or_404(slug)
         require(current_user, "moderate", jurisdiction)
     return render_template("organisations/queue.html", jurisdiction=jurisdiction,
                            places=services.moderated_jurisdictions(current_user),

@@ -1,15 +1,13 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.core import storage
 from consulta.core.errors import DomainError
 from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
-from consulta.cycles.models import Cycle
+from consulta.cycles.services import cycle_or_404
 from consulta.extensions import db
-from consulta.jurisdictions.models import Jurisdiction
 from consulta.proposals import bp, exports, services
 from consulta.proposals.forms import (ChannelForm, ContentForm, InadmissibleForm, ProposalForm, RegisterFilterForm,
                                       SendForm, WithdrawForm)
@@ -18,20 +16,15 @@ from consulta.proposals.models import STATE_LABELS, Draft, ProposalState, Withdr
 PREFIX = "/<slug>/<cycle_slug>/propuestas"
 
 
-def load_cycle(slug, cycle_slug) -> Cycle:
-    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction)
-                           .where(Jurisdiction.slug == slug, Cycle.slug == cycle_slug))
-
-
 def load_proposal(slug, cycle_slug, reference):
-    proposal = services.find(load_cycle(slug, cycle_slug), reference)
+    proposal = services.find(cycle_or_404(slug, cycle_slug), reference)
     if proposal is None:
         abort(404)
     return proposal
 
 
 def load_draft(slug, cycle_slug, draft_id) -> Draft:
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     draft = db.get_or_404(Draft, draft_id)
     if draft.cycle_id != cycle.id:
         abort(404)
@@ -64,19 +57,19 @@ def _register_page(cycle, *, private: bool):
 
 @bp.route(PREFIX)
 def register(slug, cycle_slug):
-    return _register_page(load_cycle(slug, cycle_slug), private=False)
+    return _register_page(cycle_or_404(slug, cycle_slug), private=False)
 
 
 @bp.route(f"{PREFIX}/moderacion")
 def moderation(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     return _register_page(cycle, private=True)
 
 
 @bp.route(f"{PREFIX}/exportar.<any(csv, json, xlsx):fmt>")
 def export(slug, cycle_slug, fmt):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     _form, filters = _filters(cycle)
     body, mimetype = exports.render(fmt, services.EXPORT_FIELDS, services.export_rows(cycle, **filters),
                                     title="propuestas", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,
@@ -90,7 +83,7 @@ def export(slug, cycle_slug, fmt):
 @bp.route(f"{PREFIX}/nueva", methods=["GET", "POST"])
 @bp.route(f"{PREFIX}/borradores/<int:draft_id>", methods=["GET", "POST"])
 def write(slug, cycle_slug, draft_id=None):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "submit_proposal", cycle)
     draft = load_draft(slug, cycle_slug, draft_id) if draft_id is not None else None
     if draft is not None and draft.is_sent:
@@ -121,7 +114,7 @@ def write(slug, cycle_slug, draft_id=None):
 
 @bp.route(f"{PREFIX}/borradores")
 def drafts(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "submit_proposal", cycle)
     return render_template("proposals/drafts.html", cycle=cycle, drafts=services.drafts_of(current_user, cycle))
 
@@ -242,7 +235,7 @@ def inadmissible(slug, cycle_slug, reference):
 
 @bp.route(f"{PREFIX}/otro-canal", methods=["GET", "POST"])
 def enter(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     organisations = services.channel_organisations()
     form = ChannelForm()

@@ -1,16 +1,14 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.core import clock
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import confirmed
 from consulta.core.permissions import require
-from consulta.cycles.models import Cycle
+from consulta.cycles.services import cycle_or_404
 from consulta.extensions import db
-from consulta.jurisdictions.models import Jurisdiction
 from consulta.organisations.services import verified_organisations
 from consulta.tables import bp, exports, services
 from consulta.tables.forms import (AssignForm, CapacityForm, CheckInForm, MinutesForm, RegistrationForm, SearchForm,
@@ -18,11 +16,6 @@ from consulta.tables.forms import (AssignForm, CapacityForm, CheckInForm, Minute
 from consulta.tables.models import HISTORY_LABELS, Registration, RegistrationState, WorkingTable
 
 SEARCH_MAX = 120
-
-
-def _cycle(slug, cycle_slug) -> Cycle:
-    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction)
-                           .where(Jurisdiction.slug == slug, Cycle.slug == cycle_slug))
 
 
 def _table(table_id, *, for_update=False) -> WorkingTable:
@@ -52,7 +45,7 @@ def _manage(table):
 
 @bp.route("/<slug>/<cycle_slug>")
 def cycle_tables(slug, cycle_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     tables = services.tables_of(cycle)
     return render_template("tables/cycle.html", cycle=cycle, tables=tables,
                            attendance=services.attendance_by_table(tables),
@@ -127,7 +120,7 @@ def cancel(table_id, registration_id):
 
 @bp.route("/<slug>/<cycle_slug>/nueva", methods=["GET", "POST"])
 def create(slug, cycle_slug):
-    cycle = _cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     form = TableForm()
     if form.validate_on_submit():

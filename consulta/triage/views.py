@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from consulta.accounts.models import User
 from consulta.commitments import services as commitments
@@ -9,12 +8,14 @@ from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm
 from consulta.core.pagination import paginate
+from consulta.cycles.services import cycle_or_404
 from consulta.core.permissions import require
 from consulta.extensions import db
 from consulta.jurisdictions.models import Jurisdiction
+from consulta.jurisdictions.services import jurisdiction_or_404
 from consulta.proposals import services as proposals
 from consulta.proposals.models import STATE_LABELS
-from consulta.proposals.views import load_cycle, load_proposal
+from consulta.proposals.views import load_proposal
 from consulta.tables.services import tables_of
 from consulta.triage import bp, services
 from consulta.triage.forms import (AssignForm, BulkForm, ClusterForm, DecisionForm, NoteForm, QueueFilterForm,
@@ -25,7 +26,7 @@ PREFIX = "/<slug>/<cycle_slug>/triaje"
 
 
 def _moderated_cycle(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     require(current_user, "moderate", cycle)
     return cycle
 
@@ -262,7 +263,7 @@ def clusters(slug, cycle_slug):
 
 @bp.route("/<slug>/<cycle_slug>/cobertura")
 def coverage(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     return render_template("triage/coverage.html", cycle=cycle, coverage=services.coverage(cycle),
                            outcomes=services.asked_said_done(cycle), labels=STATE_LABELS,
                            final=services.OUTCOMES[1:])
@@ -270,7 +271,7 @@ def coverage(slug, cycle_slug):
 
 @bp.route("/<slug>/<cycle_slug>/cobertura/propuestas")
 def coverage_list(slug, cycle_slug):
-    cycle = load_cycle(slug, cycle_slug)
+    cycle = cycle_or_404(slug, cycle_slug)
     form = QueueFilterForm(request.args)
     form.fill_choices(**proposals.filter_choices(cycle))
     form.fill_tables(tables_of(cycle))
@@ -290,7 +291,7 @@ def coverage_list(slug, cycle_slug):
 # --- answer templates -----------------------------------------------------------------------------
 
 def _jurisdiction(slug) -> Jurisdiction:
-    jurisdiction = db.first_or_404(select(Jurisdiction).where(Jurisdiction.slug == slug))
+    jurisdiction = jurisdiction_or_404(slug)
     require(current_user, "moderate", jurisdiction)
     return jurisdiction
 
