@@ -2,6 +2,7 @@
 from the outbox, sign in, ask to represent an organisation, and a moderator verifies it — once in
 Spanish (the default) and once in English, each page checked by axe."""
 import pytest
+from playwright.sync_api import expect
 
 import config
 from consulta import create_app
@@ -74,7 +75,8 @@ def test_sign_up_verify_and_represent_an_organisation(browser, live_server, mode
     person.locator("#email").fill("not an address")
     person.locator("#password").fill(PASSWORD)
     _submit(person)
-    assert person.locator("#error-summary").is_visible() and person.locator("#email-error").is_visible()
+    expect(person.locator("#error-summary")).to_be_visible()
+    expect(person.locator("#email-error")).to_be_visible()
     axe_check(person)
     person.locator("#email").fill(email)
     person.locator("#password").fill(PASSWORD)
@@ -85,8 +87,8 @@ def test_sign_up_verify_and_represent_an_organisation(browser, live_server, mode
 
     # Not yet: the address is unconfirmed, and the page says how to get a new link.
     _sign_in(person, language, email)
-    assert person.locator("#error-summary").is_visible()
-    assert person.locator("main a[href='/cuenta/verificar/nuevo']").is_visible()
+    expect(person.locator("#error-summary")).to_be_visible()
+    expect(person.locator("main a[href='/cuenta/verificar/nuevo']")).to_be_visible()
 
     # The link printed by the outbox, written in the person's language, confirms the address.
     [welcome] = outbox_messages(to=email)
@@ -100,7 +102,7 @@ def test_sign_up_verify_and_represent_an_organisation(browser, live_server, mode
 
     _sign_in(person, language, email)
     person.wait_for_url("**/cuenta/")
-    assert person.locator("main").get_by_text(email).is_visible()
+    expect(person.locator("main").get_by_text(email)).to_be_visible()
     axe_check(person)
 
     # Ask to represent an organisation, from the account page.
@@ -111,13 +113,13 @@ def test_sign_up_verify_and_represent_an_organisation(browser, live_server, mode
     person.locator("#jurisdiction").select_option(label=PLACE)
     _submit(person)
     person.wait_for_url("**/organizaciones/mias")
-    assert person.locator("main .badge-pending").first.is_visible()
+    expect(person.locator("main .badge-pending").first).to_be_visible()
 
     # A moderator of that municipality finds it from the staff area and verifies it.
     moderator = _open(browser, live_server, language)
     _sign_in(moderator, language, moderator_email)
     moderator.locator("header a[href='/cuenta/equipo']").click()
-    assert moderator.locator("main").get_by_text(PLACE).first.is_visible()
+    expect(moderator.locator("main").get_by_text(PLACE).first).to_be_visible()
     axe_check(moderator)
     moderator.locator("main a[href='/organizaciones/verificar']").click()
     moderator.locator("main").get_by_role("link", name=organisation).click()
@@ -126,7 +128,7 @@ def test_sign_up_verify_and_represent_an_organisation(browser, live_server, mode
     moderator.wait_for_url("**/organizaciones/verificar")
 
     person.reload()
-    assert person.locator("main .badge-verified").first.is_visible()
+    expect(person.locator("main .badge-verified").first).to_be_visible()
     assert person.locator("html").get_attribute("lang") == language
     decision = outbox_messages(to=email)[0]
     assert organisation in decision.subject and "Conocida en la comuna" in decision.body_text

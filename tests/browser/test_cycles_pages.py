@@ -4,6 +4,7 @@ their zone, with and without JavaScript. Every page is checked by axe."""
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 import config
 from consulta import create_app
@@ -57,7 +58,7 @@ def test_an_administrator_schedules_and_opens_intake_by_clicking(page, no_js_pag
     page.get_by_label("Starts on").fill("2016-01-01")
     page.get_by_label("Ends on").fill("2015-12-31")
     page.get_by_role("button", name="Create the cycle").click()
-    assert page.get_by_text("The cycle cannot end before it starts.").first.is_visible()
+    expect(page.get_by_text("The cycle cannot end before it starts.").first).to_be_visible()
     assert page.get_by_label("Name").input_value() == "Plan local 2016-2018"  # nothing typed is lost
     axe_check(page)
     page.get_by_label("Ends on").fill("2018-06-30")
@@ -81,7 +82,7 @@ def test_an_administrator_schedules_and_opens_intake_by_clicking(page, no_js_pag
     axe_check(page)
     page.get_by_label("Reason (shown in the public history)").fill("Launch of the local plan")
     page.get_by_role("button", name="Open Proposal intake").click()
-    assert page.get_by_text("Proposal intake is open.").is_visible()
+    expect(page.get_by_text("Proposal intake is open.")).to_be_visible()
 
     [email] = outbox_messages(to=people["fan"])
     assert f"/j/{PLACE}/plan-local-2016" in " ".join(email.links)

@@ -6,6 +6,7 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 import config
 from consulta import create_app
@@ -126,7 +127,7 @@ def test_a_member_observes_confirms_the_act_and_a_visitor_downloads_the_plan(pag
     # An empty observation is refused next to its field; the typed choice stays.
     page.select_option("#commitment_number", "1")
     page.locator("form[action$='/revision/observaciones'] button[type=submit]").click()
-    assert page.locator("#body-error").is_visible()
+    expect(page.locator("#body-error")).to_be_visible()
     assert page.input_value("#commitment_number") == "1"
     axe_check(page)
     page.fill("#body", "Agregar metas por barrio.")

@@ -7,6 +7,7 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -124,7 +125,7 @@ def test_a_reporter_submits_a_report_with_a_pdf_and_a_follower_finds_the_email(
     reporter.get_by_label("Percentage done").fill("140")
     reporter.get_by_role("button", name="Publish the report").click()
     reporter.wait_for_load_state()
-    assert reporter.locator("#percent-error").is_visible()
+    expect(reporter.locator("#percent-error")).to_be_visible()
     assert reporter.get_by_label("What was done").input_value() == "Firmaron doce alcaldes; se adjunta el acta."
     axe_check(reporter)
     reporter.get_by_label("Percentage done").fill("40")

@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 import config
 from consulta import create_app
@@ -81,7 +82,7 @@ def test_a_municipal_administrator_records_the_act_and_submits_the_diagnostic(pa
     page.fill("#signed_on", "2999-01-01")
     page.fill("#act_number", "Decreto Alcaldicio N° 2211")
     page.locator("main form button[type=submit]").click()
-    assert page.locator("#signed_on-error").is_visible()
+    expect(page.locator("#signed_on-error")).to_be_visible()
     assert page.input_value("#mayor_name") == "Carlos Gatica"
     axe_check(page)
     page.fill("#signed_on", date(2019, 6, 3).isoformat())
@@ -119,7 +120,7 @@ def test_a_visitor_reads_the_regional_summary(page, live_app, axe_check, page_by
     transferred = page_bytes(page, "/municipios/regiones")
     assert transferred < REGIONS_PAGE_BUDGET
     assert page.locator("h1").count() == 1
-    assert page.locator("svg.region-map").is_visible()
+    expect(page.locator("svg.region-map")).to_be_visible()
     # The table beside the map holds the records' counts; Aysén is one of the far regions.
     aysen = page.locator("#region-AI")
     assert "far" in (aysen.get_attribute("class") or "")
@@ -135,7 +136,7 @@ def test_the_regional_summary_needs_no_javascript(no_js_page, live_app):
     no_js_page.on("console", lambda message: refusals.append(message.text)
                   if "Content Security Policy" in message.text else None)
     no_js_page.goto("/municipios/regiones")
-    assert no_js_page.locator("svg.region-map").is_visible()
+    expect(no_js_page.locator("svg.region-map")).to_be_visible()
     assert no_js_page.locator("#region-AI td").count() == 6
     no_js_page.locator("nav.subnav a[href$='/municipios/']").click()
     no_js_page.select_option("#region", "AI")

@@ -2,6 +2,7 @@
 organisation, a moderator verifying it, the administrators' pages — clicked, in English and Spanish,
 each page checked by axe."""
 import pytest
+from playwright.sync_api import expect
 
 import config
 from consulta import create_app
@@ -55,12 +56,12 @@ def test_asking_and_verifying_by_clicking(browser, live_server, people, axe_chec
     person.get_by_label("RUT of the organisation").fill("76.123.456-7")
     person.get_by_label("Where does the organisation take part?").select_option(label="Cerrillos de Prueba")
     person.get_by_role("button", name="Send the request").click()
-    assert person.get_by_text("This is not a valid RUT").first.is_visible()
+    expect(person.get_by_text("This is not a valid RUT").first).to_be_visible()
     axe_check(person)
     person.get_by_label("RUT of the organisation").fill("76.123.456-0")
     person.get_by_role("button", name="Send the request").click()
     person.wait_for_url("**/organizaciones/mias")
-    assert person.get_by_text("Awaiting verification").is_visible()
+    expect(person.get_by_text("Awaiting verification")).to_be_visible()
     axe_check(person)
 
     moderator = browser.new_context(base_url=live_server.url, locale="es-CL", bypass_csp=True).new_page()
@@ -70,7 +71,7 @@ def test_asking_and_verifying_by_clicking(browser, live_server, people, axe_chec
     moderator.get_by_role("link", name="Red de Prueba").click()
     axe_check(moderator)
     moderator.locator("#reject-title ~ form button[type=submit]").click()
-    assert moderator.locator("#error-summary").is_visible()
+    expect(moderator.locator("#error-summary")).to_be_visible()
     moderator.locator("#verify-reason").fill("Conocida en la comuna")
     moderator.locator("#verify-title ~ form button[type=submit]").click()
     moderator.wait_for_url("**/organizaciones/verificar")
@@ -79,7 +80,7 @@ def test_asking_and_verifying_by_clicking(browser, live_server, people, axe_chec
     [mail] = outbox_messages(to=people["person"])
     assert "Red de Prueba" in mail.subject and "Conocida en la comuna" in mail.body_text
     person.reload()
-    assert person.get_by_text("Verified").first.is_visible()
+    expect(person.get_by_text("Verified").first).to_be_visible()
     person.get_by_role("link", name="Red de Prueba").click()
     assert person.locator("h1").inner_text() == "Red de Prueba"
     assert people["person"] not in person.content()
@@ -98,7 +99,7 @@ def test_jurisdiction_pages_and_administration_by_clicking(page, people, axe_che
     sign_in(page, people["admin"])
     page.goto("/j/cerrillos-prueba")
     page.get_by_role("button", name="Follow Cerrillos de Prueba").click()
-    assert page.get_by_role("button", name="Stop following Cerrillos de Prueba").is_visible()
+    expect(page.get_by_role("button", name="Stop following Cerrillos de Prueba")).to_be_visible()
 
     page.goto("/j/admin/")
     axe_check(page)
@@ -106,7 +107,7 @@ def test_jurisdiction_pages_and_administration_by_clicking(page, people, axe_che
     axe_check(page)
     page.get_by_label("Time zone").fill("Mars/Olympus")
     page.get_by_role("button", name="Save the changes").click()
-    assert page.get_by_text("Mars/Olympus is not a known time zone").first.is_visible()
+    expect(page.get_by_text("Mars/Olympus is not a known time zone").first).to_be_visible()
 
     page.goto("/j/admin/")
     page.get_by_role("link", name="People and their roles").click()
@@ -119,11 +120,11 @@ def test_jurisdiction_pages_and_administration_by_clicking(page, people, axe_che
     page.get_by_label("Jurisdiction").select_option(label="Cerrillos de Prueba")
     page.get_by_label("Reason (kept in the role's history)").fill("Elected by the forum")
     page.get_by_role("button", name="Give the role").click()
-    assert page.get_by_text("Elected by the forum").is_visible()
+    expect(page.get_by_text("Elected by the forum")).to_be_visible()
     axe_check(page)
     page.get_by_role("button", name="Revoke this role").click()
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     page.get_by_label("Reason for revoking").fill("Term ended")
     page.get_by_role("button", name="Revoke this role").click()
-    assert page.get_by_text("Term ended").is_visible()
+    expect(page.get_by_text("Term ended")).to_be_visible()
     axe_check(page)

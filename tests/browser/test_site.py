@@ -42,7 +42,7 @@ def test_home_page_works_without_javascript_and_breaks_no_content_security_rule(
     from playwright.sync_api import expect  # here: without Playwright the harness skips, not collection
 
     no_js_page.goto("/")
-    assert no_js_page.locator("h1").is_visible()
+    expect(no_js_page.locator("h1")).to_be_visible()
     # The skip link is the first stop of the keyboard, off screen until it is reached.
     skip_link = no_js_page.locator("a.skip-link")
     assert skip_link.bounding_box()["x"] < 0
