@@ -42,7 +42,7 @@ from consulta.consultation.models import (
     Alignment, AnswerOutcome, AppealState, Comment, CommentAppeal, CommentReport, CommentState, ConsultationSettings,
     OfficialAnswer, ReportReason, ReviewCause,
 )
-from consulta.core import clock, windows
+from consulta.core import clock, exports, windows
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError, WindowClosed
 from consulta.core.outbox import absolute_url, queue_email
@@ -859,9 +859,30 @@ def commenting_choices(user) -> list:
 
 # --- exports -----------------------------------------------------------------------------------
 
-EXPORT_FIELDS = ("id", "target", "commitment_number", "part", "quote", "reply_to", "campaign_of", "author",
-                 "sector", "organisation", "alignment", "text", "state", "hidden_reason", "created_at", "edited",
-                 "outcome", "answer", "answered_at", "url")
+EXPORT_COLUMNS = exports.columns(
+    ("id", _l("The comment's number in consulta.")),
+    ("target", _l("What it comments on (code): the plan as a whole, or a commitment.")),
+    ("commitment_number", _l("The N° of the commitment it comments on, in the version it read.")),
+    ("part", _l("The part of the commitment it comments on (code), if one.")),
+    ("quote", _l("The text of the commitment it quotes, if any.")),
+    ("reply_to", _l("The id of the comment it answers, if it is a reply.")),
+    ("campaign_of", _l("The id of the first comment of the campaign it belongs to (the same text sent by many).")),
+    ("author", _l("Who it is shown as: the organisation, or the person's public name.")),
+    ("sector", _l("The sector it came from (code).")),
+    ("organisation", _l("The organisation it was written for, if any.")),
+    ("alignment", _l("In favour, against or neither (code), as its author said.")),
+    ("text", _l("The comment.")),
+    ("state", _l("Its state (code): published, waiting for review, hidden or withdrawn.")),
+    ("hidden_reason", _l("Why a moderator hid it (code), while it is hidden.")),
+    ("created_at", _l("When it was written (ISO 8601, UTC).")),
+    ("edited", _l("Whether its author edited it (1 or 0; true or false in JSON).")),
+    ("outcome", _l("The outcome of its answer (code), once answered.")),
+    ("answer", _l("The public reasoned answer, once answered.")),
+    ("answered_at", _l("When it was answered (ISO 8601, UTC).")),
+    ("url", _l("Its public page.")),
+)
+EXPORT_FIELDS = exports.names(EXPORT_COLUMNS)
+EXPORT_BATCH = 500  # comments read from the database at a time by a download
 
 
 def _numbers(cycle) -> dict[tuple[int, int], int]:
@@ -871,18 +892,20 @@ def _numbers(cycle) -> dict[tuple[int, int], int]:
         .join(PlanVersion, PlanVersion.id == CommitmentSnapshot.version_id).where(PlanVersion.cycle_id == cycle.id))}
 
 
-def export_rows(cycle) -> list[dict]:
+def export_rows(cycle, *, published_only=False):
     """Every counted comment of the consultation, one row each (campaign members too), with its
-    outcome and answer. Public fields only: what is not shown (hidden, withdrawn, waiting) keeps its
-    state and category but neither its text nor its author."""
+    outcome and answer, read in batches. Public fields only: what is not shown (hidden, withdrawn,
+    waiting) keeps its state and category but neither its text nor its author; `published_only`
+    leaves those out altogether (the open data)."""
     numbers = _numbers(cycle)
-    rows = []
-    for comment in db.session.scalars(
-            select(Comment).where(_counted(cycle)).order_by(Comment.id)
-            .options(joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.answer))):
+    query = (select(Comment).where(_counted(cycle)).order_by(Comment.id)
+             .options(joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.answer)))
+    if published_only:
+        query = query.where(Comment.state == CommentState.PUBLISHED)
+    for comment in db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
         shown = comment.state is CommentState.PUBLISHED
         answer_row = comment.answer
-        rows.append({
+        yield {
             "id": comment.id, "target": comment.target_kind,
             "commitment_number": numbers.get((comment.version_id, comment.target_id), "")
             if comment.target_kind == "commitment" else "",
@@ -897,8 +920,7 @@ def export_rows(cycle) -> list[dict]:
             "outcome": answer_row.outcome.name if answer_row else "", "answer": answer_row.text if answer_row else "",
             "answered_at": answer_row.created_at.isoformat() if answer_row else "",
             "url": absolute_url("consultation.comment", **comment_url_values(comment)),
-        })
-    return rows
+        }
 
 
 # --- "download my data" ------------------------------------------------------------------------

@@ -1,6 +1,4 @@
-import json
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -14,12 +12,12 @@ from consulta.consultation.forms import (
 from consulta.consultation.models import (
     ALIGNMENT_LABELS, HISTORY_LABELS, HISTORY_REASONS, OUTCOME_LABELS, REASON_LABELS, CommentState,
 )
+from consulta.core import exports
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import stash_posted_form
 from consulta.core.permissions import can, require
 from consulta.extensions import db, limiter
-from consulta.proposals import exports
 from consulta.cycles.services import cycle_or_404
 
 PREFIX = "/<slug>/<cycle_slug>/consulta"
@@ -316,16 +314,6 @@ def settings(slug, cycle_slug):
 @bp.route(f"{PREFIX}/exportar.<any(csv, json, xlsx):fmt>")
 def export(slug, cycle_slug, fmt):
     cycle = cycle_or_404(slug, cycle_slug)
-    rows = services.export_rows(cycle)
-    fields = services.EXPORT_FIELDS
-    name = f"{cycle.jurisdiction.slug}-{cycle.slug}-comentarios.{fmt}"
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(fields, rows), "text/csv; charset=utf-8"
-    elif fmt == "json":
-        body = json.dumps({"jurisdiction": cycle.jurisdiction.name, "cycle": cycle.name, "count": len(rows),
-                           "comments": rows}, ensure_ascii=False, indent=2).encode("utf-8")
-        mimetype = "application/json"
-    else:
-        body = exports.to_xlsx(fields, rows, title="comentarios")
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.download(fmt, services.EXPORT_FIELDS, services.export_rows(cycle),
+                            filename=f"{cycle.jurisdiction.slug}-{cycle.slug}-comentarios.{fmt}", title="comentarios",
+                            key="comments", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name)

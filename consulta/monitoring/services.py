@@ -45,7 +45,7 @@ from consulta.commitments import services as commitments
 from consulta.commitments.models import Activity, Commitment
 from consulta.consultation import targets
 from consulta.consultation.services import render as render_text
-from consulta.core import clock, storage
+from consulta.core import clock, exports, storage
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
 from consulta.core.i18n import local_date
@@ -751,9 +751,28 @@ def reminders_sent(activity) -> list[ActivityReminder]:
 
 # --- exports ---------------------------------------------------------------------------------------
 
-EXPORT_FIELDS = ("as_of", "commitment_number", "commitment", "thematic_area", "completion", "commitment_percent",
-                 "activity", "responsible_entity", "description", "deliverable", "milestone", "starts_on",
-                 "ends_on", "status", "on_time", "percent", "reports", "last_report_on", "no_report_in_six_months")
+EXPORT_COLUMNS = exports.columns(
+    ("as_of", _l("The day the statuses are computed for (YYYY-MM-DD, local date).")),
+    ("commitment_number", _l("The N° of the commitment the activity belongs to.")),
+    ("commitment", _l("The commitment's name.")),
+    ("thematic_area", _l("The commitment's thematic area.")),
+    ("completion", _l("The commitment's OGP level of completion on that day (code).")),
+    ("commitment_percent", _l("The commitment's progress on that day, in percent.")),
+    ("activity", _l("The activity and its deliverable, as the plan names it.")),
+    ("responsible_entity", _l("The public entity that reports its progress.")),
+    ("description", _l("What the activity is.")),
+    ("deliverable", _l("What it delivers.")),
+    ("milestone", _l("The milestone that shows it done.")),
+    ("starts_on", _l("The day it starts (YYYY-MM-DD).")),
+    ("ends_on", _l("The day it is due (YYYY-MM-DD).")),
+    ("status", _l("Its status on that day (code): pending, in progress, late or done.")),
+    ("on_time", _l("For a done activity, whether it was done by its due day (1 or 0; empty otherwise).")),
+    ("percent", _l("Its progress on that day, in percent, from its last report.")),
+    ("reports", _l("How many progress reports it had by that day.")),
+    ("last_report_on", _l("The day of its last report by then (YYYY-MM-DD).")),
+    ("no_report_in_six_months", _l("Whether its commitment went six months without a report (1 or 0).")),
+)
+EXPORT_FIELDS = exports.names(EXPORT_COLUMNS)
 
 
 def export_rows(cycle, day: date) -> list[dict]:

@@ -12,6 +12,7 @@ from consulta.consultation import services as consultation
 from consulta.consultation.models import ALIGNMENT_LABELS, OUTCOME_LABELS, REASON_LABELS
 from consulta.consultation.targets import target_of
 from consulta.consultation.views import comment_form, posting_limited
+from consulta.core import exports
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm, confirmed
@@ -21,7 +22,6 @@ from consulta.extensions import db
 from consulta.monitoring import bp, services
 from consulta.monitoring.forms import ActivityForm, CorrectionForm, FollowForm, ReportForm, TrackerForm
 from consulta.monitoring.models import REPORT_EVENT_LABELS, STATUS_ORDER, FollowMode
-from consulta.proposals import exports
 from consulta.cycles.services import cycle_or_404
 
 PREFIX = "/<slug>/<cycle_slug>/seguimiento"
@@ -282,12 +282,12 @@ def export(slug, cycle_slug, fmt):
         abort(404)
     day = _as_of(cycle).day
     name = f"{cycle.jurisdiction.slug}-{cycle.slug}-avance-{day.isoformat()}.{fmt}"
+    if fmt in ("csv", "xlsx"):
+        return exports.download(fmt, services.EXPORT_FIELDS, services.export_rows(cycle, day), filename=name,
+                                title="avance", key="activities")
     if fmt in DOCUMENTS:
         body, mimetype = services.progress_document(cycle, day, fmt), DOCUMENTS[fmt]
-    elif fmt == "json":
+    else:
         body = json.dumps(services.progress_json(cycle, day), ensure_ascii=False, indent=2).encode("utf-8")
         mimetype = "application/json"
-    else:
-        body, mimetype = exports.render(fmt, services.EXPORT_FIELDS, services.export_rows(cycle, day),
-                                        title="avance")
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, mimetype=mimetype, headers=exports.attachment(name))

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from consulta.accounts.exports import register_data_export
-from consulta.core import clock, storage
+from consulta.core import clock, exports, storage
 from consulta.core.audit import history, record_event, transition
 from consulta.core.errors import DomainError, PermissionDenied
 from consulta.core.outbox import absolute_url, queue_email
@@ -46,6 +46,7 @@ AREA_NAME_MAX = 120
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENTS_MAX = 3
 SIMILAR_SHOWN = 5
+EXPORT_BATCH = 500  # rows read from the database at a time by a download
 # Not offered as "already received and similar": withdrawn ones and spam would only mislead, and a
 # merged one lives on in the proposal it was merged into.
 NOT_SIMILAR_STATES = frozenset({ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE, ProposalState.MERGED})
@@ -579,17 +580,38 @@ def contact_addresses(proposals) -> dict[int, str | None]:
 
 # --- exports -----------------------------------------------------------------------------------
 
-EXPORT_FIELDS = ("reference", "title", "problem", "proposal", "thematic_area", "ogp_values", "entity",
-                 "sector", "organisation", "author", "channel", "received_on", "state", "edited", "url",
-                 "merged_into", "response")
+EXPORT_COLUMNS = exports.columns(
+    ("reference", _l("The proposal's code in the cycle (prefix and number), as its page shows it.")),
+    ("title", _l("Its title, as its author wrote it.")),
+    ("problem", _l("The problem it addresses.")),
+    ("proposal", _l("What it proposes.")),
+    ("thematic_area", _l("The cycle's thematic area it was sent to.")),
+    ("ogp_values", _l("The Open Government values it names (codes, separated by semicolons in CSV and XLSX).")),
+    ("entity", _l("The public entity it concerns, if its author named one.")),
+    ("sector", _l("The sector it came from (code).")),
+    ("organisation", _l("The organisation it was sent for, if any.")),
+    ("author", _l("Who it is shown as: the organisation, or the person's public name.")),
+    ("channel", _l("How it was received (code): the form, a letter, an agency's submission...")),
+    ("received_on", _l("The day it was received (YYYY-MM-DD, the jurisdiction's local date).")),
+    ("state", _l("Its state (code): submitted, withdrawn, not admissible, or triage's outcome.")),
+    ("edited", _l("Whether its author edited it after sending it (1 or 0; true or false in JSON).")),
+    ("url", _l("Its public page.")),
+    ("merged_into", _l("The reference of the proposal it was merged into, if it was.")),
+    ("response", _l("Its public reasoned response in force, as plain text.")),
+)
+EXPORT_FIELDS = exports.names(EXPORT_COLUMNS)
 
 
 def export_rows(cycle, **filters) -> list[dict]:
     """The public fields of the received proposals, with the register's filters. Never contact data."""
-    rows = []
-    for proposal in db.session.scalars(listing(cycle, **filters).options(selectinload(Proposal.value_rows),
-                                                                         selectinload(Proposal.merged_into))):
-        rows.append({
+    return list(stream_export_rows(cycle, **filters))
+
+
+def stream_export_rows(cycle, **filters):
+    """`export_rows` one at a time, read from the database in batches: for downloads of any size."""
+    query = listing(cycle, **filters).options(selectinload(Proposal.value_rows), selectinload(Proposal.merged_into))
+    for proposal in db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
+        yield {
             "reference": proposal.reference, "title": proposal.title, "problem": proposal.problem,
             "proposal": proposal.body, "thematic_area": proposal.area.name,
             "ogp_values": [value.name for value in proposal.values], "entity": proposal.entity_name or "",
@@ -600,8 +622,7 @@ def export_rows(cycle, **filters) -> list[dict]:
             # Triage's outcome: the proposal it was merged into, and the public response as plain text.
             "merged_into": proposal.merged_into.reference if proposal.merged_into else "",
             "response": Markup(proposal.response or "").striptags(),
-        })
-    return rows
+        }
 
 
 def attachment_of(proposal, attachment_id) -> Attachment | None:

@@ -1,14 +1,14 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consulta.core import storage
+from consulta.core import exports, storage
 from consulta.core.errors import DomainError
 from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
 from consulta.cycles.services import cycle_or_404
 from consulta.extensions import db
-from consulta.proposals import bp, exports, services
+from consulta.proposals import bp, services
 from consulta.proposals.forms import (ChannelForm, ContentForm, InadmissibleForm, ProposalForm, RegisterFilterForm,
                                       SendForm, WithdrawForm)
 from consulta.proposals.models import STATE_LABELS, Draft, ProposalState, WithdrawalReason
@@ -71,11 +71,10 @@ def moderation(slug, cycle_slug):
 def export(slug, cycle_slug, fmt):
     cycle = cycle_or_404(slug, cycle_slug)
     _form, filters = _filters(cycle)
-    body, mimetype = exports.render(fmt, services.EXPORT_FIELDS, services.export_rows(cycle, **filters),
-                                    title="propuestas", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,
-                                    filters={key: getattr(value, "name", value) for key, value in filters.items()})
-    name = f"{cycle.jurisdiction.slug}-{cycle.slug}-propuestas.{fmt}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.download(fmt, services.EXPORT_FIELDS, services.stream_export_rows(cycle, **filters),
+                            filename=f"{cycle.jurisdiction.slug}-{cycle.slug}-propuestas.{fmt}", title="propuestas",
+                            key="proposals", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,
+                            filters={key: getattr(value, "name", value) for key, value in filters.items()})
 
 
 # --- writing, reviewing and sending -------------------------------------------------------------

@@ -1,23 +1,17 @@
-"""Files about a table: the registrations for its moderators (CSV, XLSX, with contact data) and a
-public iCalendar event (RFC 5545, times in UTC)."""
-import csv
-import io
+"""Files about a table: the registrations for its moderators (CSV, XLSX through the core writer, with
+contact data) and a public iCalendar event (RFC 5545, times in UTC)."""
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from consulta.core import clock
+from consulta.core import clock, exports
 from consulta.core.i18n import local_datetime
 from consulta.core.outbox import absolute_url
 from consulta.tables import services
 from consulta.tables.models import RegistrationState
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = exports.MIMETYPES["xlsx"]
 
 
 def _state_label(registration, position) -> str:
@@ -43,33 +37,14 @@ def registration_rows(table) -> list[list[str]]:
     return rows
 
 
-def _inert(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def registrations_csv(table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in registration_rows(table):
-        writer.writerow([_inert(value) for value in row])
-    # A byte-order mark, so that spreadsheet programs read the accents right.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header, *rows = registration_rows(table)
+    return b"".join(exports.csv_lines(header, rows))
 
 
 def registrations_xlsx(table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Registrations")[:31]
-    for row in registration_rows(table):
-        # Control characters typed into a text cannot be stored in a spreadsheet cell.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            # Text stays text: openpyxl would otherwise store "=…" as a formula.
-            cell.data_type = "s"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    header, *rows = registration_rows(table)
+    return exports.xlsx_bytes(header, rows, title=_("Registrations"))
 
 
 # --- iCalendar -----------------------------------------------------------------------------------
