@@ -11,6 +11,7 @@ from consulta.core import clock
 from consulta.consultation import services as consultation
 from consulta.consultation.models import AppealState, Comment, CommentAppeal
 from consulta.core.audit import StateChange
+from consulta.core.permissions import can
 from consulta.cycles.models import Cycle, Phase, PhaseKind, PhaseState
 from consulta.core.sectors import Sector
 from consulta.core.windows import to_local
@@ -459,3 +460,100 @@ def test_commitment_4_reads_as_the_seed_on_1_december_2019_and_shows_how_it_ende
     today = to_local(clock.now(), fourth.jurisdiction.timezone).date()
     assert [monitoring.status_as_of(activity, today).status for activity in activities] == [
         Status.DONE, Status.DONE, Status.DONE, Status.LATE]
+
+
+# --- implementation monitoring: every entity reports ------------------------------------------------
+
+def _reporters(database):
+    """The demo's reporter accounts, each with the name of the entity it reports for."""
+    return [(database.session.scalar(select(User).where(User.email == f"{key.replace('_', '.')}@{base.EMAIL_DOMAIN}")),
+             entity) for key, _name, roles in base.ACCOUNTS for role, _slug, entity in roles if role is Role.REPORTER]
+
+
+def _today(cycle):
+    return to_local(clock.now(), cycle.jurisdiction.timezone).date()
+
+
+def test_every_commitment_of_the_published_plan_has_activities_reported_by_its_own_entity(demo):
+    from consulta.monitoring import services as monitoring
+
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    published = monitoring.published_commitments(cycle)
+    assert len(published) == 12
+    corrected = 0
+    for commitment in published:
+        assert commitment.activities, commitment.number
+        reports = [report for found in monitoring.reports_for(commitment.activities).values() for report in found]
+        assert reports, commitment.number
+        for report in reports:
+            assert report.entity == report.activity.responsible_entity
+            assert can(report.author, "report_progress", report.entity)
+            corrected += report.corrected
+    assert corrected >= 2
+    assert {entity for _user, entity in _reporters(database)} == {c.entity.name for c in published}
+
+
+def test_each_reporter_account_reports_for_its_own_entity_only(demo):
+    database, _summary = demo
+    entities = database.session.scalars(select(Entity)).all()
+    reporters = _reporters(database)
+    assert len(reporters) == 10
+    for user, own in reporters:
+        allowed = [entity.name for entity in entities if can(user, "report_progress", entity)]
+        assert allowed == [own], user.email
+
+
+def test_today_the_tracker_shows_activities_done_on_time_and_late_and_activities_late(demo):
+    from consulta.monitoring import services as monitoring
+    from consulta.monitoring.models import Status
+
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    statuses = [item for progress in monitoring.tracker(cycle, _today(cycle)) for item in progress.activities]
+    kinds = {(item.status, item.on_time) for item in statuses}
+    assert {(Status.DONE, True), (Status.DONE, False), (Status.LATE, None)} <= kinds
+    # The plan ended in August 2020: "en proceso" and "pendiente" belong to the days it ran.
+    seed_day = {item.status for progress in monitoring.tracker(cycle, date(2019, 12, 1)) for item in progress.activities}
+    assert seed_day == set(Status)
+
+
+def test_the_late_list_is_exactly_the_activities_ended_without_a_report_of_done(demo, app):
+    import re
+
+    from sqlalchemy import and_
+
+    from consulta.monitoring import services as monitoring
+    from consulta.monitoring.models import ProgressReport, ReportVersion
+
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    today = _today(cycle)
+    done = select(ProgressReport.activity_id).join(ReportVersion, and_(
+        ReportVersion.report_id == ProgressReport.id, ReportVersion.number == ProgressReport.current_number)).where(
+        ReportVersion.done, ReportVersion.reported_on <= today)
+    in_plan = [row.commitment_id for row in mesa.published_version(cycle).snapshots]
+    expected = set(database.session.scalars(select(Activity.id).where(
+        Activity.commitment_id.in_(in_plan), Activity.ends_on < today, Activity.id.not_in(done))))
+    assert len(expected) >= 3
+    assert {item.activity.id for item in monitoring.late(cycle, today)} == expected
+    page = app.test_client().get(f"/j/{base.NATIONAL_SLUG}/{cycle.slug}/seguimiento/atrasadas").get_data(as_text=True)
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert {int(found) for found in re.findall(r"/actividades/(\d+)", body)} == expected
+
+
+def test_commitments_without_a_report_in_six_months_are_flagged_on_the_tracker(demo, app):
+    from consulta.monitoring import services as monitoring
+    from consulta.monitoring.models import Completion
+
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    rows = monitoring.tracker(cycle, _today(cycle))
+    stale = [progress.commitment.number for progress in rows if progress.stale]
+    assert stale and all(progress.level is not Completion.COMPLETE for progress in rows if progress.stale)
+    assert any(progress.level is Completion.COMPLETE for progress in rows)
+    page = app.test_client().get(f"/j/{base.NATIONAL_SLUG}/{cycle.slug}/seguimiento").get_data(as_text=True)
+    assert page.count('class="warning"') == len(stale)
+    # While the plan ran, N° 7's reporter had gone silent since March 2019.
+    assert [progress.commitment.number for progress in monitoring.tracker(cycle, date(2019, 12, 1))
+            if progress.stale] == [7]
