@@ -8,8 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consulta.commitments import services
-from consulta.core.forms import Form
-from consulta.proposals.forms import MultiCheckboxField, optional_id, plain_text, text_field
+from consulta.core.forms import Form, MultiCheckboxField, optional_id, plain_text, text_field
 from consulta.proposals.models import OgpValue
 
 REFERENCES_MAX = 500

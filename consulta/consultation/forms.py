@@ -10,9 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from consulta.consultation import services
 from consulta.consultation.models import Alignment, AnswerOutcome, ReportReason
 from consulta.core import clock
-from consulta.core.forms import Form
+from consulta.core.forms import Form, optional_id, plain_text
 from consulta.core.sectors import Sector
-from consulta.proposals.forms import optional_id, plain_text
 
 LENGTH_MESSAGE = _l("This text has at most %(max)d characters.")
 

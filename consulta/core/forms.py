@@ -3,11 +3,18 @@
 An expired CSRF token or session does not end in a bare 400: the view runs again with what was
 posted, and `validate_on_submit` answers False with a message, so the page comes back with every
 typed value and a fresh token. A visitor whose login lapsed gets the text back after signing in.
+
+The field helpers every domain's forms share live here too: `text_field` (a length-bounded text that
+refuses control characters through `plain_text`), `optional_id` and `MultiCheckboxField`.
 """
+import re
+
 from flask import flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import Length, Optional, ValidationError
 
 from consulta.core.errors import DomainError
 
@@ -29,6 +36,37 @@ def _take_stash():
         session.pop(STASH_KEY)
         return MultiDict([(key, value) for key, values in stash["data"].items() for value in values])
     return None
+
+
+# Control characters (NUL above all) cannot be stored by PostgreSQL and mean nothing in a text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field):
+    if field.data and isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError(_l("This text contains control characters (such as NUL) that cannot be kept: "
+                                 "remove them and send it again."))
+
+
+def optional_id(value):
+    """'' → None; digits → int; anything else is refused by the field as an invalid choice."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def text_field(label, maximum, *, area=False, description=None, **render):
+    field_class = TextAreaField if area else StringField
+    return field_class(label, description=description, render_kw={"maxlength": maximum, **render}, validators=[
+        Optional(), Length(max=maximum, message=_l("This text has at most %(max)d characters.")), plain_text,
+    ])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (the form macro renders it as a fieldset)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class Form(FlaskForm):

@@ -6,10 +6,9 @@ from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from consulta.core.forms import Form
+from consulta.core.forms import Form, MultiCheckboxField, optional_id, text_field
 from consulta.mesa import services
 from consulta.mesa.models import Decision, MesaSector, Vote
-from consulta.proposals.forms import MultiCheckboxField, optional_id, text_field
 
 
 def _date(label, description=None):

@@ -5,10 +5,9 @@ from wtforms import BooleanField, DateField, Form as QueryForm, IntegerField, Mu
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from consulta.core.forms import Form
+from consulta.core.forms import Form, optional_id, text_field
 from consulta.monitoring import services
 from consulta.monitoring.models import STATUS_ORDER, FollowMode, Status
-from consulta.proposals.forms import optional_id, text_field
 
 LINKS_FIELD_MAX = services.LINKS_MAX * (services.LINK_MAX + 2)
 

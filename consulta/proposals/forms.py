@@ -1,48 +1,15 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField, EmailField, Form as QueryForm, HiddenField, MultipleFileField, RadioField, SearchField,
-    SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
+    SelectField, StringField, TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from consulta.core.forms import Form
+from consulta.core.forms import Form, MultiCheckboxField, optional_id, plain_text, text_field
 from consulta.core.sectors import Sector
 from consulta.proposals import services
 from consulta.proposals.models import OTHER_CHANNELS, Channel, OgpValue, ProposalState, WithdrawalReason
-
-# Control characters (NUL above all) cannot be stored by PostgreSQL and mean nothing in a text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain_text(form, field):
-    if field.data and isinstance(field.data, str) and _CONTROL.search(field.data):
-        raise ValidationError(_l("This text contains control characters (such as NUL) that cannot be kept: "
-                                 "remove them and send it again."))
-
-
-def optional_id(value):
-    """'' → None; digits → int; anything else is refused by the field as an invalid choice."""
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
-def text_field(label, maximum, *, area=False, description=None, **render):
-    field_class = TextAreaField if area else StringField
-    return field_class(label, description=description, render_kw={"maxlength": maximum, **render}, validators=[
-        Optional(), Length(max=maximum, message=_l("This text has at most %(max)d characters.")), plain_text,
-    ])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (the form macro renders it as a fieldset)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
 
 class ContentForm(Form):
     """What a proposal says; the same fields for the form, an edit and a moderator's entry."""

@@ -4,10 +4,9 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consulta.core.forms import Form
+from consulta.core.forms import Form, MultiCheckboxField
 from consulta.core.sectors import Sector
 from consulta.jurisdictions.regions import Region
-from consulta.proposals.forms import MultiCheckboxField
 from consulta.tables import services
 from consulta.tables.models import MAX_CAPACITY
 

@@ -6,8 +6,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from consulta.core.forms import Form
-from consulta.proposals.forms import RegisterFilterForm, optional_id, plain_text, text_field
+from consulta.core.forms import Form, optional_id, plain_text, text_field
+from consulta.proposals.forms import RegisterFilterForm
 from consulta.proposals.models import STATE_LABELS
 from consulta.triage import services
 
