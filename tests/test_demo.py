@@ -557,3 +557,24 @@ def test_commitments_without_a_report_in_six_months_are_flagged_on_the_tracker(d
     # While the plan ran, N° 7's reporter had gone silent since March 2019.
     assert [progress.commitment.number for progress in monitoring.tracker(cycle, date(2019, 12, 1))
             if progress.stale] == [7]
+
+
+def test_commitment_4s_page_shows_the_seeds_dates_and_the_seeds_first_of_december_2019(demo, app):
+    from consulta.core.i18n import local_date
+
+    database, _summary = demo
+    cycle = _cycle(database, "PA4")
+    path = f"/j/{base.NATIONAL_SLUG}/{cycle.slug}/seguimiento/compromisos"
+    client = app.test_client()
+    past = client.get(f"{path}/4", query_string={"al": "2019-12-01"}).get_data(as_text=True)
+    # The page's language is the default one: the dates are written as the page writes them.
+    with app.test_request_context():
+        dates = [f"{local_date(activity.starts_on)} – {local_date(activity.ends_on)}"
+                 for activity in commitments.find(cycle, 4).activities]
+    assert len(dates) == 4 and all(text in past for text in dates)
+    assert past.count("badge-done") == 2 and past.count("badge-in_progress") == 2
+    today = client.get(f"{path}/4").get_data(as_text=True)
+    assert today.count("badge-done") == 3 and today.count("badge-late") == 1
+    # Completed on time or late: the page says which (N° 2's regional workshops ended late).
+    second = client.get(f"{path}/2").get_data(as_text=True)
+    assert second.count('class="on-time"') == 2 and second.count('class="done-late"') == 1

@@ -94,7 +94,7 @@ def test_an_end_date_before_the_daylight_saving_jump_closes_at_the_first_instant
     assert services.status_at(activity, jump).status is Status.LATE
 
 
-def test_a_day_counts_reports_dated_up_to_it_and_says_whether_done_was_on_time(commitment, reporter):
+def test_a_day_counts_reports_dated_up_to_it_and_says_whether_done_was_on_time(commitment, reporter, client):
     first, second = commitment.activities[:2]
     # Done on its end date: on time (the end date is inclusive).
     make_report(first, reporter=reporter, reported_on=date(2019, 4, 30), done=True, links=[LINK])
@@ -109,6 +109,9 @@ def test_a_day_counts_reports_dated_up_to_it_and_says_whether_done_was_on_time(c
     done_late = services.status_as_of(second, date(2019, 11, 15))
     assert (done_late.status, done_late.on_time) == (Status.DONE, False)
     assert services.status_as_of(second, date(2019, 4, 30)).status is Status.PENDING
+    # The pages say which: completed on time, or completed late.
+    page = client.get(urls(commitment)["commitment"], query_string={"al": "2019-11-15"}).get_data(as_text=True)
+    assert page.count('class="on-time"') == 1 and page.count('class="done-late"') == 1
 
 
 def test_completion_follows_the_rule_written_on_the_page(commitment, reporter, english):
@@ -287,8 +290,11 @@ def test_bad_input_is_refused_next_to_its_field_and_the_text_is_kept(commitment,
 @pytest.mark.parametrize("name, data, message", [
     ("notas.txt", b"just text", "is not an accepted type of file"),
     ("macro.exe", b"MZ\x90\x00", "is not an accepted type of file"),
+    ("grande.pdf", PDF, "is larger than"),
 ])
-def test_evidence_of_a_forbidden_type_is_refused(commitment, reporter, english, login_as, name, data, message):
+def test_evidence_of_a_forbidden_type_or_over_the_limit_is_refused(commitment, reporter, english, login_as,
+                                                                   monkeypatch, name, data, message):
+    monkeypatch.setattr(services, "EVIDENCE_MAX_BYTES", len(PDF) - 1)
     login_as(reporter)
     response = send(english, urls(commitment)["report_form"](commitment.activities[0]), {
         "reported_on": "2019-02-01", "narrative": "Adjunto el respaldo.", "percent": "30",
@@ -297,8 +303,8 @@ def test_evidence_of_a_forbidden_type_is_refused(commitment, reporter, english, 
     assert 'id="files-error"' in text and message in text and "Adjunto el respaldo." in text
 
 
-def test_evidence_over_the_limit_is_refused_and_office_documents_are_taken(commitment, reporter, monkeypatch,
-                                                                           english_messages):
+def test_evidence_over_the_limit_is_refused_and_office_documents_and_images_are_taken(
+        commitment, reporter, monkeypatch, english_messages):
     from docx import Document
 
     activity = commitment.activities[0]
@@ -310,8 +316,23 @@ def test_evidence_over_the_limit_is_refused_and_office_documents_are_taken(commi
     document = io.BytesIO()
     Document().save(document)
     report = make_report(activity, reporter=reporter, done=True, reported_on=date(2019, 4, 2),
-                         files=[upload(document.getvalue(), "acta.docx")])
-    assert report.current.files[0].file_type.endswith("wordprocessingml.document")
+                         files=[upload(document.getvalue(), "acta.docx"),
+                                upload(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "foto del acto.png")])
+    assert [item.file_type for item in report.current.files] == [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image/png"]
+
+
+def test_the_activity_page_lists_its_reports_up_to_the_chosen_day(commitment, reporter, english):
+    activity = commitment.activities[1]
+    first = make_report(activity, reporter=reporter, reported_on=date(2019, 6, 3), percent=20)
+    last = make_report(activity, reporter=reporter, reported_on=date(2019, 10, 28), done=True, links=[LINK])
+    path = urls(commitment)["activity"](activity)
+    today = english.get(path).get_data(as_text=True)
+    assert urls(commitment)["report"](first) in today and urls(commitment)["report"](last) in today
+    assert "badge-done" in today
+    past = english.get(path, query_string={"al": "2019-07-01"}).get_data(as_text=True)
+    assert urls(commitment)["report"](first) in past and urls(commitment)["report"](last) not in past
+    assert "1 later report is not counted for this date." in past and "badge-in_progress" in past
 
 
 def test_a_correction_keeps_the_earlier_version_readable_and_the_status_reads_the_latest(
