@@ -627,10 +627,13 @@ def test_national_staff_record_training_and_attendance_is_counted_from_rows(worl
 
 
 @pytest.mark.parametrize("field,overrides", [
-    ("held_on", {"held_on": date(2019, 8, 21)}),
+    # Nobody is present yet at a session still to come: people register, then are checked in.
+    ("attendees", {"held_on": date(2019, 8, 21)}),
+    ("held_on", {"held_on": date(2020, 8, 21), "attendees": []}),
+    ("held_on", {"held_on": "2019-08-19"}),
     ("topic", {"topic": " "}),
-    ("attendees", {"attendees": []}),
     ("attendees", {"attendees": [("N" * 121, "")]}),
+    ("attendees", {"attendees": [(" ", "Dideco")]}),
 ])
 def test_refused_training_records_say_why(world, clock, field, overrides):
     clock.at(2019, 8, 20, 15)
@@ -944,3 +947,334 @@ def test_a_cycle_runs_end_to_end_through_the_same_services_in_a_municipality_and
         assert client.get(page).status_code == 200, page
     shown = client.get(proposal_page)
     assert shown.status_code == 200 and f'href="{commitment_page}"' in shown.get_data(as_text=True)
+
+
+# --- Commitments' progress of each local plan on the follow-up --------------------------------------
+
+def _published_local_plan(place, percent=60):
+    """A local cycle of `place` with a published plan of one commitment and two activities (2018-2019),
+    the first reported at `percent`."""
+    from tests.factories import make_intake_cycle, make_published_plan, make_report
+
+    commitment = make_published_plan(make_intake_cycle(place), activities=[
+        (date(2018, 12, 1), date(2019, 4, 30)), (date(2019, 5, 1), date(2019, 9, 30))])
+    make_report(commitment.activities[0], percent=percent)
+    return commitment
+
+
+def test_the_follow_up_shows_each_local_plan_s_commitments_progress_by_the_tracker_s_rule(world, client, app):
+    from flask import url_for
+
+    from consulta.monitoring import services as monitoring
+    from consulta.monitoring.models import Completion
+
+    _regional_world(world)
+    commitment = _published_local_plan(world.renca)
+    _local_cycle(world.vitacura)
+    settle()
+    rows = {row.jurisdiction.name: row for row in services.followup_rows()}
+    renca = rows["Renca"]
+    expected = monitoring.tracker(commitment.cycle, monitoring.local_today(world.renca))
+    assert renca.plan == commitment.cycle
+    assert [(item.commitment, item.level, item.percent) for item in renca.progress] == \
+        [(item.commitment, item.level, item.percent) for item in expected]
+    # (60 % + 0 %) / 2 activities: limited, as the tracker says.
+    assert renca.completion == [(Completion.LIMITED, 1)]
+    assert rows["Vitacura"].plan is None and rows["Vitacura"].progress == []
+    page = client.get("/municipios/").get_data(as_text=True)
+    with app.test_request_context():
+        tracker = url_for("monitoring.tracker", slug="renca", cycle_slug=commitment.cycle.slug)
+    assert f'href="{tracker}">1 commitment</a>' in page and "Limited 1" in page
+    assert "No published plan" in page
+    assert client.get(tracker).status_code == 200
+
+
+def test_the_follow_up_with_published_plans_runs_the_same_statements_at_two_sizes(world, client, count_queries):
+    _regional_world(world)
+    _published_local_plan(world.renca)
+    settle()
+
+    def selects(counted):
+        return [statement for statement in counted.statements if statement.startswith("SELECT")]
+
+    with count_queries() as few:
+        assert client.get("/municipios/").status_code == 200
+    for percent in (0, 40, 100, 70):
+        place = make_jurisdiction(region=Region.BI)
+        make_adhesion(place, AdhesionState.IMPLEMENTING)
+        make_diagnostic(place, submitted=True)
+        _published_local_plan(place, percent=percent)
+    settle()
+    with count_queries() as many:
+        page = client.get("/municipios/").get_data(as_text=True)
+    assert page.count(" commitment</a>") == 5
+    assert len(selects(many)) == len(selects(few))
+
+
+# --- Double click on "start a diagnostic" ----------------------------------------------------------
+
+def test_starting_a_diagnostic_twice_gives_the_same_draft_and_one_state_change(world):
+    adhesion = make_adhesion(world.renca)
+    make_questionnaire()
+    first = services.start_diagnostic(world.renca, actor=world.renca_admin)
+    assert services.start_diagnostic(world.renca, actor=world.renca_admin) == first
+    assert db_count(Diagnostic) == 1
+    assert changes_of(adhesion).count(("ADHERED", "DIAGNOSING")) == 1
+
+
+@pytest.mark.concurrency
+def test_a_double_click_on_start_diagnostic_opens_one_draft_and_both_clicks_land_on_it(app, committed_db):
+    """Two POSTs at the same instant, each in its own thread, connection and transaction."""
+    import threading
+
+    from consulta.extensions import db
+
+    national = make_national()
+    place = make_jurisdiction(name="Renca", slug=f"renca-{threading.get_ident() % 10000}")
+    admin = make_grant(role=Role.ADMIN, jurisdiction=place).user
+    adhesion = make_adhesion(place)
+    make_questionnaire()
+    db.session.commit()
+    slug, session_id, adhesion_id = place.slug, admin.get_id(), adhesion.id
+    assert national.id
+    app.config["WTF_CSRF_ENABLED"] = False
+    barrier = threading.Barrier(2)
+    results, errors = [None, None], []
+
+    def click(i):
+        try:
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"], session["_fresh"] = session_id, True
+            barrier.wait(timeout=30)
+            response = client.post(f"/municipios/{slug}/diagnosticos")
+            results[i] = (response.status_code, response.headers.get("Location"))
+        except Exception as error:  # collected and asserted on below
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert errors == []
+    db.session.rollback()
+    drafts = db.session.scalars(select(Diagnostic).where(Diagnostic.jurisdiction_id == place.id)).all()
+    assert len(drafts) == 1
+    fill = f"/municipios/{slug}/diagnosticos/{drafts[0].id}/editar"
+    assert [status for status, _location in results] == [302, 302]
+    assert all(location.endswith(fill) for _status, location in results)
+    from consulta.municipal.models import Adhesion
+    assert changes_of(db.session.get(Adhesion, adhesion_id)).count(("ADHERED", "DIAGNOSING")) == 1
+
+
+# --- Local organisations answer the short version ---------------------------------------------------
+
+def _short_version(world, *, short_areas=(Area.TRANSPARENCY, Area.PARTICIPATION)):
+    """Renca adhered, a questionnaire of two 0–4 questions per area whose first question in
+    `short_areas` is in the short version, and Renca's submitted diagnostic (all answers 2)."""
+    make_adhesion(world.renca)
+    version = make_questionnaire([(area, 4, weight) for area in Area for weight in (1, 3)])
+    for area in short_areas:
+        version.questions_in(area)[0].short = True
+    diagnostic = make_diagnostic(world.renca, version, values={question: 2 for question in version.questions},
+                                 submitted=True)
+    return diagnostic
+
+
+def _local_representative(place, *, verified=True):
+    from tests.factories import make_representation
+
+    representation = make_representation(verified=verified, jurisdiction=place)
+    return representation.user, representation.organisation
+
+
+def test_a_local_organisation_answers_the_short_version_once_beside_never_in_the_official_score(world, clock):
+    from consulta.municipal.models import LocalAnswer, LocalResponse
+
+    clock.at(2019, 9, 2, 14)
+    diagnostic = _short_version(world)
+    official = services.scores(diagnostic)
+    person, organisation = _local_representative(world.renca)
+    response = services.start_local_response(diagnostic, organisation=organisation, actor=person)
+    assert services.start_local_response(diagnostic, organisation=organisation, actor=person) == response
+    short = diagnostic.version.short_questions
+    assert [question.area for question in short] == [Area.TRANSPARENCY, Area.PARTICIPATION]
+    with pytest.raises(DomainError) as incomplete:
+        services.save_local_answers(response, {short[0].id: 4}, actor=person, submit=True)
+    assert incomplete.value.field == f"q{short[1].id}"
+    services.save_local_answers(response, {short[0].id: 4, short[1].id: 1}, actor=person, submit=True)
+    assert response.is_submitted and changes_of(response) == [(None, "DRAFT"), ("DRAFT", "SUBMITTED")]
+    with pytest.raises(DomainError, match="already submitted"):
+        services.save_local_answers(response, {short[0].id: 0}, actor=person, submit=True)
+    assert services.start_local_response(diagnostic, organisation=organisation, actor=person) == response
+    assert db_count(LocalResponse) == 1 and db_count(LocalAnswer) == 2
+
+    comparison = services.local_comparison(diagnostic)
+    assert services.scores(diagnostic) == official
+    assert comparison.areas == [Area.TRANSPARENCY, Area.PARTICIPATION]
+    assert comparison.municipality == services.compute_scores(short, {question.id: 2 for question in short})
+    [(shown, theirs)] = comparison.organisations
+    assert shown == response
+    assert (theirs.of(Area.TRANSPARENCY), theirs.of(Area.PARTICIPATION), theirs.overall) == (100.0, 25.0, 62.5)
+    assert theirs.of(Area.ACCOUNTABILITY) is None
+
+
+@pytest.mark.parametrize("answers,field", [
+    (lambda short, other: {short[0].id: 5}, "q{0}"),
+    (lambda short, other: {short[0].id: -1}, "q{0}"),
+    (lambda short, other: {other.id: 2}, None),
+])
+def test_local_answers_off_the_scale_or_off_the_short_version_are_refused(world, answers, field):
+    diagnostic = _short_version(world)
+    person, organisation = _local_representative(world.renca)
+    response = services.start_local_response(diagnostic, organisation=organisation, actor=person)
+    short = diagnostic.version.short_questions
+    other = next(question for question in diagnostic.version.questions if not question.short)
+    with pytest.raises(DomainError) as refused:
+        services.save_local_answers(response, answers(short, other), actor=person)
+    assert refused.value.field == (field.format(short[0].id) if field else None)
+    assert response.answers == []
+
+
+@pytest.mark.parametrize("who", ["pending", "other_municipality", "renca_admin", "citizen"])
+def test_only_a_verified_local_organisation_s_representative_answers(world, who):
+    from consulta.municipal.models import LocalResponse
+
+    diagnostic = _short_version(world)
+    person, organisation = _local_representative(world.renca, verified=who != "pending")
+    if who == "other_municipality":
+        person, organisation = _local_representative(world.vitacura)
+    elif who in ("renca_admin", "citizen"):
+        person = world.people[who]
+    with pytest.raises(PermissionDenied):
+        services.start_local_response(diagnostic, organisation=organisation, actor=person)
+    assert db_count(LocalResponse) == 0
+
+
+def test_a_questionnaire_without_a_short_version_is_not_offered(world):
+    diagnostic = _short_version(world, short_areas=())
+    person, organisation = _local_representative(world.renca)
+    with pytest.raises(DomainError, match="no short version"):
+        services.start_local_response(diagnostic, organisation=organisation, actor=person)
+    assert services.local_comparison(diagnostic) is None
+
+
+def test_the_short_version_is_marked_by_national_administrators_and_kept_in_a_new_version(world):
+    version = services.create_questionnaire_version(title="Instrumento", actor=world.national_admin)
+    for area in Area:
+        services.add_question(version, area=area, text=f"¿{area.name}?", scale_max=4,
+                              short=area == Area.COLLABORATION, actor=world.national_admin)
+    services.publish_version(version, actor=world.national_admin)
+    copy = services.create_questionnaire_version(title="Instrumento 2", actor=world.national_admin,
+                                                 copy_from=version)
+    assert [question.area for question in copy.short_questions] == [Area.COLLABORATION]
+    services.edit_question(copy.questions[0], area=Area.TRANSPARENCY, text="¿T?", scale_max=4, weight=1,
+                           short=True, actor=world.national_admin)
+    assert [question.area for question in copy.short_questions] == [Area.TRANSPARENCY, Area.COLLABORATION]
+
+
+def test_a_local_organisation_answers_through_the_pages(world, login_as, no_csrf, clock):
+    clock.at(2019, 9, 2, 14)
+    diagnostic = _short_version(world)
+    person, organisation = _local_representative(world.renca)
+    settle()
+    assert "Answer the short version" not in login_as(world.citizen).get("/municipios/renca").get_data(as_text=True)
+    client = login_as(person)
+    page = client.get("/municipios/renca").get_data(as_text=True)
+    assert "Answer the short version" in page and organisation.name in page
+    started = client.post(f"/municipios/renca/diagnosticos/{diagnostic.id}/organizaciones",
+                          data={"organisation_id": str(organisation.id)})
+    assert started.status_code == 302
+    response = services.local_response_of(diagnostic, organisation)
+    address = f"/municipios/renca/diagnosticos/{diagnostic.id}/organizaciones/{response.id}"
+    assert started.headers["Location"].endswith(address)
+    short = diagnostic.version.short_questions
+    refused = client.post(address, data={f"q{short[0].id}": "9", f"q{short[1].id}": "3", "submit": "1"})
+    assert refused.status_code == 422 and "Choose a value from 0 to 4" in refused.get_data(as_text=True)
+    assert client.post(address, data={f"q{short[0].id}": "4", f"q{short[1].id}": "3", "submit": "1"}).status_code == 302
+    assert response.is_submitted
+    again = client.post(address, data={f"q{short[0].id}": "0", f"q{short[1].id}": "0", "submit": "1"})
+    assert again.status_code == 422 and "already submitted" in again.get_data(as_text=True)
+    results = login_as(world.citizen).get(f"/municipios/renca/diagnosticos/{diagnostic.id}").get_data(as_text=True)
+    assert "Local organisations' view (short version)" in results and organisation.name in results
+    assert "87.5" in results  # (100 + 75) / 2 on the short version
+    # A forged organisation (another's, or a number) is refused; someone else's answers are not reachable.
+    assert client.post(f"/municipios/renca/diagnosticos/{diagnostic.id}/organizaciones",
+                       data={"organisation_id": str(organisation.id)}).status_code == 403  # the citizen now
+    forged = login_as(person).post(f"/municipios/renca/diagnosticos/{diagnostic.id}/organizaciones",
+                         data={"organisation_id": "999999"})
+    assert forged.status_code == 302 and services.local_response_of(diagnostic, organisation) == response
+    assert login_as(world.renca_admin).get(address).status_code == 403
+    assert login_as(person).get(address.replace(f"/{diagnostic.id}/", f"/{diagnostic.id + 999}/")).status_code == 404
+
+
+# --- Training attendance: registration and check-in ------------------------------------------------
+
+def _upcoming_session(world, clock):
+    clock.at(2019, 8, 20, 15)
+    return services.record_training(world.renca, kind=ActivityKind.TRAINING, held_on=date(2019, 8, 27),
+                                     topic="Diseño participativo del plan local", actor=world.national_moderator)
+
+
+def test_people_register_ahead_and_attendance_counts_only_those_checked_in(world, clock):
+    activity = _upcoming_session(world, clock)
+    first = services.register_attendee(activity, user=world.renca_admin, actor=world.renca_admin)
+    services.register_attendee(activity, user=world.citizen, actor=world.national_moderator)
+    with pytest.raises(DomainError, match="already registered"):
+        services.register_attendee(activity, user=world.renca_admin, actor=world.renca_admin)
+    with pytest.raises(PermissionDenied):
+        services.register_attendee(activity, user=world.citizen, actor=world.renca_admin)
+    with pytest.raises(DomainError, match="checked in on the day"):
+        services.check_in(first, actor=world.national_moderator)
+    with pytest.raises(DomainError, match="checked in on the day"):
+        services.walk_in(activity, name="Luis Soto", actor=world.national_moderator)
+    assert (activity.registered, activity.attendance) == (2, 0)
+
+    clock.at(2019, 8, 27, 14)
+    with pytest.raises(PermissionDenied):
+        services.check_in(first, actor=world.renca_admin)
+    services.check_in(first, actor=world.national_moderator)
+    with pytest.raises(DomainError, match="already checked in"):
+        services.check_in(first, actor=world.national_admin)
+    services.walk_in(activity, name="Luis Soto", affiliation="Secpla", actor=world.national_moderator)
+    assert (activity.registered, activity.attendance) == (3, 2)
+    assert first.checked_in_by_id == world.national_moderator.id
+
+    clock.at(2019, 8, 28, 14)
+    with pytest.raises(DomainError, match="Registration closed"):
+        services.register_attendee(activity, user=make_user(), actor=world.national_moderator)
+    listed = services.support_activities(world.renca)
+    assert [row.attendance for row in listed] == [2]
+
+
+def test_staff_check_people_in_through_the_session_page(world, login_as, no_csrf, clock):
+    activity = _upcoming_session(world, clock)
+    settle()
+    client = login_as(world.renca_admin)
+    page = f"/municipios/acompanamiento/{activity.id}"
+    assert client.post(f"{page}/inscripcion").status_code == 302
+    assert "You are registered" in client.get(page).get_data(as_text=True)
+    attendee = services.registration_of(activity, world.renca_admin)
+    assert client.post(f"{page}/asistentes/{attendee.id}/presente").status_code == 403
+    assert login_as(world.citizen).post(f"{page}/asistentes", data={"name": "X"}).status_code == 403
+
+    clock.at(2019, 8, 27, 14)
+    staff = login_as(world.national_moderator)
+    assert "Check in" in staff.get(page).get_data(as_text=True)
+    assert staff.post(f"{page}/asistentes/{attendee.id}/presente").status_code == 302
+    twice = staff.post(f"{page}/asistentes/{attendee.id}/presente", follow_redirects=True)
+    assert "already checked in" in twice.get_data(as_text=True)
+    refused = staff.post(f"{page}/asistentes", data={"name": "", "affiliation": "Dideco"})
+    assert refused.status_code == 422 and 'value="Dideco"' in refused.get_data(as_text=True)
+    assert staff.post(f"{page}/asistentes", data={"name": "Luis Soto", "affiliation": "Dideco"}).status_code == 302
+    other = services.record_training(world.renca, kind=ActivityKind.TRAINING, held_on=date(2019, 8, 27),
+                                     topic="Otra", actor=world.national_moderator)
+    settle()
+    assert staff.post(f"/municipios/acompanamiento/{other.id}/asistentes/{attendee.id}/presente").status_code == 404
+    public = login_as(world.citizen).get("/municipios/acompanamiento").get_data(as_text=True)
+    assert re.search(r'Diseño participativo del plan local</a>.*?<td class="num">2</td>', public, re.S)
+    assert "2 people checked in" in client.get(page).get_data(as_text=True)

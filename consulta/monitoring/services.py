@@ -10,6 +10,7 @@ What views, commands and the demo loader call (all flush, none commits):
     status_as_of(activity, day) -> ActivityStatus;  status_at(activity, instant) -> ActivityStatus
     completion(commitment, day) -> CommitmentProgress   (the OGP level by COMPLETION_RULE)
     tracker(cycle, day) -> list[CommitmentProgress];  late(cycle, day) -> list[ActivityStatus]
+    trackers(cycles, days) -> {cycle id: list[CommitmentProgress]}   (many cycles in a fixed number of statements)
     update_activity(activity, *, name, starts_on, ends_on, description, deliverable, milestone, entity, actor)
     follow(user, commitment, *, mode) -> CommitmentFollow;  unfollow(user, commitment)
     send_reminders(at=None) -> int;  send_digests(at=None) -> int     (the `flask monitoring` commands)
@@ -42,7 +43,7 @@ from sqlalchemy.orm import selectinload
 from consulta.accounts.exports import register_data_export
 from consulta.accounts.models import User, UserState
 from consulta.commitments import services as commitments
-from consulta.commitments.models import Activity, Commitment
+from consulta.commitments.models import Activity, Commitment, PlanVersion
 from consulta.consultation import targets
 from consulta.consultation.services import render as render_text
 from consulta.core import clock, exports, storage
@@ -213,7 +214,10 @@ def _progress(commitment, versions_by_activity, day, published_on) -> Commitment
 
 
 def _published_on(cycle) -> date | None:
-    publication = mesa.current_publication(cycle)
+    return _day_of(mesa.current_publication(cycle), cycle)
+
+
+def _day_of(publication, cycle) -> date | None:
     return None if publication is None else to_local(publication.published_at, cycle.jurisdiction.timezone).date()
 
 
@@ -228,9 +232,12 @@ def published_commitments(cycle) -> list[Commitment]:
     version = mesa.published_version(cycle)
     if version is None:
         return []
-    ids = [row.commitment_id for row in version.snapshots]
+    return _commitments([row.commitment_id for row in version.snapshots])
+
+
+def _commitments(ids) -> list[Commitment]:
     return list(db.session.scalars(
-        select(Commitment).where(Commitment.id.in_(ids))
+        select(Commitment).where(Commitment.id.in_(list(ids)))
         .options(selectinload(Commitment.area), selectinload(Commitment.entity),
                  selectinload(Commitment.activities).selectinload(Activity.entity))
         .order_by(Commitment.number)))
@@ -242,6 +249,34 @@ def tracker(cycle, day: date) -> list[CommitmentProgress]:
     versions = _current_versions([activity.id for commitment in found for activity in commitment.activities], day)
     published_on = _published_on(cycle)
     return [_progress(commitment, versions, day, published_on) for commitment in found]
+
+
+def trackers(cycles, days: dict[int, date]) -> dict[int, list[CommitmentProgress]]:
+    """`tracker` for many cycles at once, each on its own day (`days` by cycle id), in a fixed number
+    of statements however many cycles (one more per distinct day). Only cycles with a published plan
+    are in the answer."""
+    cycles = {cycle.id: cycle for cycle in cycles}
+    if not cycles:
+        return {}
+    publications = {}
+    for publication in db.session.scalars(
+            select(PlanPublication).where(PlanPublication.cycle_id.in_(list(cycles)))
+            .options(selectinload(PlanPublication.version).selectinload(PlanVersion.snapshots))
+            .order_by(PlanPublication.id)):
+        publications[publication.cycle_id] = publication  # the last one is in force, as current_publication
+    members = {cycle_id: {row.commitment_id for row in publication.version.snapshots}
+               for cycle_id, publication in publications.items()}
+    found = _commitments(set().union(*members.values())) if members else []
+    answer = {}
+    for day in {days[cycle_id] for cycle_id in publications}:
+        ids = [cycle_id for cycle_id in publications if days[cycle_id] == day]
+        mine = [commitment for commitment in found if any(commitment.id in members[cycle_id] for cycle_id in ids)]
+        versions = _current_versions([activity.id for commitment in mine for activity in commitment.activities], day)
+        for cycle_id in ids:
+            published_on = _day_of(publications[cycle_id], cycles[cycle_id])
+            answer[cycle_id] = [_progress(commitment, versions, day, published_on)
+                                for commitment in mine if commitment.id in members[cycle_id]]
+    return answer
 
 
 def late(cycle, day: date) -> list[ActivityStatus]:

@@ -65,10 +65,12 @@ class QuestionForm(Form):
                           validators=[InputRequired(), NumberRange(min=1, max=10)])
     evidence_prompt = TextAreaField(_l("Evidence asked for (optional)"), validators=[Optional(), Length(max=500)],
                                     description=_l("What a municipality should attach or cite to back its answer."))
+    short = BooleanField(_l("Also in the short version that local organisations answer"))
 
     def service_kwargs(self) -> dict:
         return {"area": self.area.data, "text": self.text.data, "scale_max": self.scale_max.data,
-                "weight": self.weight.data, "evidence_prompt": self.evidence_prompt.data or ""}
+                "weight": self.weight.data, "evidence_prompt": self.evidence_prompt.data or "",
+                "short": bool(self.short.data)}
 
 
 def diagnostic_form(version, diagnostic):
@@ -82,23 +84,40 @@ def diagnostic_form(version, diagnostic):
                                   self[evidence_field(question)].data if question.evidence_prompt else "")
                     for question in version.questions}
 
-    saved = {row.question_id: row for row in diagnostic.answers}
+    return _answers_form(DiagnosticForm, version.questions, diagnostic.answers, evidence=True)
+
+
+def local_answers_form(response):
+    """The short version for a local organisation: one scale per question, no evidence asked."""
+    questions = response.diagnostic.version.short_questions
+
+    class LocalAnswersForm(Form):
+        def answers(self) -> dict:
+            """{question id: value or None} as the service takes them."""
+            return {question.id: self[answer_field(question)].data for question in questions}
+
+    return _answers_form(LocalAnswersForm, questions, response.answers, evidence=False)
+
+
+def _answers_form(form_class, questions, saved_rows, *, evidence: bool):
+    saved = {row.question_id: row for row in saved_rows}
     data = {}
-    for question in version.questions:
+    for question in questions:
         values = [str(value) for value in range(question.scale_max + 1)]
-        setattr(DiagnosticForm, answer_field(question), RadioField(
+        setattr(form_class, answer_field(question), RadioField(
             question.text, choices=[SelectChoice(value, value) for value in values], coerce=int, validate_choice=False,
             description=_l("0 means not in place; %(max)s means fully in place.", max=question.scale_max),
             validators=[Optional(), AnyOf(range(question.scale_max + 1),
                                           message=_l("Choose a value from 0 to %(max)s.", max=question.scale_max))]))
-        if question.evidence_prompt:
-            setattr(DiagnosticForm, evidence_field(question), TextAreaField(
+        if evidence and question.evidence_prompt:
+            setattr(form_class, evidence_field(question), TextAreaField(
                 _l("Evidence"), description=question.evidence_prompt,
                 validators=[Optional(), Length(max=EVIDENCE_MAX_CHARS)]))
         if question.id in saved:
             data[answer_field(question)] = saved[question.id].value
-            data[evidence_field(question)] = saved[question.id].evidence
-    return DiagnosticForm(data=data)
+            if evidence:
+                data[evidence_field(question)] = saved[question.id].evidence
+    return form_class(data=data)
 
 
 class SupportForm(Form):
@@ -107,9 +126,12 @@ class SupportForm(Form):
     jurisdiction_id = SelectField(_l("Municipality"), coerce=int, validators=[InputRequired()])
     held_on = DateField(_l("Date held"), validators=[DataRequired(message=_l("Enter the date as day, month and year."))])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
-    attendees = TextAreaField(_l("People who attended"), validators=[DataRequired(), Length(max=60000)],
+    attendees = TextAreaField(_l("People who attended (for a session already held)"),
+                              validators=[Optional(), Length(max=60000)],
                               description=_l("One person per line, as on the sign-in sheet: the name, then a "
-                                             "comma and their organisation or post if you like."))
+                                             "comma and their organisation or post if you like. Leave it empty "
+                                             "for a session still to come: people register, then are checked in "
+                                             "on the day."))
 
     def __init__(self, municipalities, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,6 +140,25 @@ class SupportForm(Form):
     def service_kwargs(self) -> dict:
         return {"kind": self.kind.data, "held_on": self.held_on.data, "topic": self.topic.data,
                 "attendees": parse_attendees(self.attendees.data)}
+
+
+class WalkInForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    affiliation = StringField(_l("Organisation or post (optional)"), validators=[Optional(), Length(max=120)])
+
+    def service_kwargs(self) -> dict:
+        return {"name": self.name.data, "affiliation": self.affiliation.data or ""}
+
+
+class LocalOrganisationForm(Form):
+    """Which of the person's verified local organisations answers."""
+
+    organisation_id = SelectField(_l("Answer for"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, organisations, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = [SelectChoice(organisation.id, organisation.name)
+                                        for organisation in organisations]
 
 
 class FilterForm(Form):

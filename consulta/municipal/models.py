@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consulta.core.models import TimestampMixin
@@ -152,6 +152,11 @@ class QuestionnaireVersion(TimestampMixin, db.Model):
     def questions_in(self, area: Area) -> list["Question"]:
         return [question for question in self.questions if question.area == area]
 
+    @property
+    def short_questions(self) -> list["Question"]:
+        """The shorter version local organisations answer (empty when the version has none)."""
+        return [question for question in self.questions if question.short]
+
 
 class Question(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +169,8 @@ class Question(TimestampMixin, db.Model):
     weight: Mapped[int] = mapped_column(default=1)
     # The evidence asked for (a link, a decree, minutes…); empty when none is asked.
     evidence_prompt: Mapped[str] = mapped_column(Text, default="")
+    # Part of the shorter version that local organisations answer.
+    short: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     version: Mapped[QuestionnaireVersion] = relationship(back_populates="questions")
 
@@ -224,6 +231,52 @@ class Answer(TimestampMixin, db.Model):
     )
 
 
+class LocalResponse(TimestampMixin, db.Model):
+    """A verified local organisation's answers to the short version of a municipality's diagnostic:
+    a draft, then submitted once. Shown beside the municipality's own answers, never counted in them."""
+
+    TRANSITIONS = Diagnostic.TRANSITIONS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(ForeignKey("diagnostic.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    state: Mapped[DiagnosticState | None]
+    submitted_at: Mapped[datetime | None]
+
+    diagnostic: Mapped[Diagnostic] = relationship()
+    organisation = relationship("Organisation")
+    answers: Mapped[list["LocalAnswer"]] = relationship(back_populates="response")
+
+    __table_args__ = (
+        # Once per organisation and diagnostic: a double submission finds the row already there.
+        UniqueConstraint("diagnostic_id", "organisation_id"),
+        CheckConstraint("(state = 'SUBMITTED') = (submitted_at IS NOT NULL)", name="submitted_has_date"),
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == DiagnosticState.SUBMITTED
+
+    @property
+    def jurisdiction(self):
+        return self.diagnostic.jurisdiction
+
+
+class LocalAnswer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("local_response.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    value: Mapped[int]
+
+    response: Mapped[LocalResponse] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+
 class ActivityKind(enum.Enum):
     TRAINING = "training"
     ADVISORY_VISIT = "advisory_visit"
@@ -253,16 +306,36 @@ class SupportActivity(TimestampMixin, db.Model):
 
     @property
     def attendance(self) -> int:
-        """Counted from the rows, never typed in."""
+        """The people checked in, counted from the rows, never typed in."""
+        return sum(1 for row in self.attendees if row.is_present)
+
+    @property
+    def registered(self) -> int:
         return len(self.attendees)
 
 
 class Attendee(db.Model):
-    """One person present at a session, as the sign-in sheet names them. Shown to staff only."""
+    """One person on a session's attendance list: registered beforehand (an account) or added at
+    the door by name; present once checked in. Names are shown to staff only."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("support_activity.id"), index=True)
+    # The registered person; None for someone added by name from the sign-in sheet.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     name: Mapped[str] = mapped_column(String(120))
     affiliation: Mapped[str] = mapped_column(String(120), default="")
+    # Set once, by a conditional UPDATE: a second check-in finds it set.
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     activity: Mapped[SupportActivity] = relationship(back_populates="attendees")
+    user = relationship("User", foreign_keys=[user_id])
+
+    __table_args__ = (
+        # One row per registered person and session (people added by name have no account).
+        UniqueConstraint("activity_id", "user_id"),
+    )
+
+    @property
+    def is_present(self) -> bool:
+        return self.checked_in_at is not None

@@ -7,8 +7,8 @@ Adhesion
   advance_adhesion(adhesion, to, *, actor, reason="")             the municipality's administrators
 Diagnostic instrument (national administrators)
   create_questionnaire_version(*, title, actor, copy_from=None)
-  add_question(version, *, area, text, scale_max, weight=1, evidence_prompt="", actor)
-  edit_question(question, *, area, text, scale_max, weight, evidence_prompt="", actor)
+  add_question(version, *, area, text, scale_max, weight=1, evidence_prompt="", short=False, actor)
+  edit_question(question, *, area, text, scale_max, weight, evidence_prompt="", short=False, actor)
   publish_version(version, *, actor)
 Diagnostic (the municipality's administrators)
   start_diagnostic(jurisdiction, *, actor)
@@ -16,15 +16,21 @@ Diagnostic (the municipality's administrators)
   save_answers(diagnostic, answers, *, actor, submit=False)
   submit_diagnostic(diagnostic, *, actor)
   scores(diagnostic) / scores_of(diagnostics)                     the stated scoring rule
-Training and advice (national staff)
-  record_training(jurisdiction, *, kind, held_on, topic, attendees, actor)
+Local organisations' short version (a verified local organisation's representatives)
+  start_local_response(diagnostic, *, organisation, actor)        once per organisation and diagnostic
+  save_local_answers(response, answers, *, actor, submit=False);  submit_local_response(response, *, actor)
+  local_comparison(diagnostic)                                    shown beside, never in, the official score
+Training and advice
+  record_training(jurisdiction, *, kind, held_on, topic, attendees=(), actor)      national staff
+  register_attendee(activity, *, user, actor)                     the person, or national staff
+  check_in(attendee, *, actor);  walk_in(activity, *, name, affiliation="", actor)  national staff
 Follow-up (public)
   followup_rows(...), regional_summary()
 
 Every function flushes and never commits; refusals are DomainError(field, message).
 """
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -33,7 +39,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from consulta.core import clock
@@ -48,14 +55,20 @@ from consulta.cycles.models import Cycle, PhaseState
 from consulta.extensions import db
 from consulta.jurisdictions.models import GrantState, Jurisdiction, JurisdictionKind, Role, RoleGrant
 from consulta.jurisdictions.regions import Region
+from consulta.jurisdictions.services import SLUG_PATTERN
+from consulta.monitoring import services as monitoring
+from consulta.monitoring.models import Completion
 from consulta.municipal.models import (
     ADHERENT_STATES, ActivityKind, Adhesion, AdhesionState, Answer, Area, Attendee, Diagnostic,
-    DiagnosticState, Question, QuestionnaireVersion, SupportActivity, VersionState,
+    DiagnosticState, LocalAnswer, LocalResponse, Question, QuestionnaireVersion, SupportActivity, VersionState,
 )
+from consulta.organisations.services import verified_organisations
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAX_CHARS = 2000
 MAX_ATTENDEES = 1000
+# How far ahead a session may be announced, for people to register.
+SCHEDULE_AHEAD_DAYS = 366
 DEFAULT_FAR_REGIONS = ("AP", "TA", "AN", "AT", "AI", "MA")
 
 
@@ -190,7 +203,8 @@ def create_questionnaire_version(*, title, actor, copy_from=None) -> Questionnai
     transition(version, VersionState.DRAFT, actor=actor)
     for question in (copy_from.questions if copy_from is not None else ()):
         _new_question(version, area=question.area, text=question.text, scale_max=question.scale_max,
-                      weight=question.weight, evidence_prompt=question.evidence_prompt, actor=actor)
+                      weight=question.weight, evidence_prompt=question.evidence_prompt, short=question.short,
+                      actor=actor)
     return version
 
 
@@ -213,30 +227,33 @@ def _require_draft(version):
                                   "Start a new version instead.", number=version.number))
 
 
-def _new_question(version, *, area, text, scale_max, weight, evidence_prompt, actor) -> Question:
+def _new_question(version, *, area, text, scale_max, weight, evidence_prompt, short, actor) -> Question:
     position = 1 + max((question.position for question in version.questions), default=0)
     question = Question(version=version, area=area, position=position, text=text, scale_max=scale_max,
-                        weight=weight, evidence_prompt=evidence_prompt)
+                        weight=weight, evidence_prompt=evidence_prompt, short=bool(short))
     record_event(question, "CREATED", actor=actor)
     return question
 
 
-def add_question(version, *, area, text, scale_max, weight=1, evidence_prompt="", actor) -> Question:
+def add_question(version, *, area, text, scale_max, weight=1, evidence_prompt="", short=False,
+                 actor) -> Question:
+    """`short`: the question is also part of the shorter version local organisations answer."""
     require(actor, "edit_questionnaire")
     _require_draft(version)
     text, evidence_prompt = _check_question(area=area, text=text, scale_max=scale_max, weight=weight,
                                             evidence_prompt=evidence_prompt)
     return _new_question(version, area=area, text=text, scale_max=scale_max, weight=weight,
-                         evidence_prompt=evidence_prompt, actor=actor)
+                         evidence_prompt=evidence_prompt, short=short, actor=actor)
 
 
-def edit_question(question, *, area, text, scale_max, weight, evidence_prompt="", actor) -> Question:
+def edit_question(question, *, area, text, scale_max, weight, evidence_prompt="", short=False,
+                  actor) -> Question:
     require(actor, "edit_questionnaire")
     _require_draft(question.version)
     text, evidence_prompt = _check_question(area=area, text=text, scale_max=scale_max, weight=weight,
                                             evidence_prompt=evidence_prompt)
     question.area, question.text, question.scale_max = area, text, scale_max
-    question.weight, question.evidence_prompt = weight, evidence_prompt
+    question.weight, question.evidence_prompt, question.short = weight, evidence_prompt, bool(short)
     record_event(question, "EDITED", actor=actor)
     return question
 
@@ -271,6 +288,8 @@ def start_diagnostic(jurisdiction, *, actor) -> Diagnostic:
     """
     require(actor, "fill_diagnostic", jurisdiction)
     adhesion = adhesion_of(jurisdiction)
+    if adhesion is not None:
+        _lock(adhesion)
     if adhesion is None or not adhesion.is_adherent:
         raise DomainError(None, _("%(name)s must adhere to the Model before running its diagnostic.",
                                   name=jurisdiction.name))
@@ -281,10 +300,45 @@ def start_diagnostic(jurisdiction, *, actor) -> Diagnostic:
     if version is None:
         raise DomainError(None, _("No questionnaire is in use yet."))
     diagnostic = Diagnostic(jurisdiction=jurisdiction, version=version)
-    transition(diagnostic, DiagnosticState.DRAFT, actor=actor)
+    try:
+        # The lock makes a double click wait for the first draft; the unique index is the last word.
+        with db.session.begin_nested():
+            transition(diagnostic, DiagnosticState.DRAFT, actor=actor)
+            db.session.flush()
+    except IntegrityError:
+        existing = draft_diagnostic(jurisdiction)
+        if existing is None:
+            raise
+        return existing
     if adhesion.state == AdhesionState.ADHERED:
         transition(adhesion, AdhesionState.DIAGNOSING, actor=actor)
     return diagnostic
+
+
+def lock_adhesion(slug: str) -> None:
+    """Hold the adhesion row of the municipality at `slug` until the transaction ends.
+
+    A view that starts a diagnostic calls it before anything else: on PostgreSQL it is a row lock;
+    on SQLite, as the transaction's first statement, it takes the database's write lock at once (a
+    read first would leave the second of two requests with a stale snapshot it cannot write from).
+    Either way a second "start" (a double click) waits for the first to commit, then finds its draft.
+    """
+    if SLUG_PATTERN.match(slug):
+        _lock_where(Adhesion.jurisdiction_id == select(Jurisdiction.id).where(Jurisdiction.slug == slug)
+                    .scalar_subquery())
+
+
+def _lock(adhesion) -> None:
+    """lock_adhesion, for callers that already hold the adhesion; its state is read afresh."""
+    _lock_where(Adhesion.id == adhesion.id)
+    db.session.refresh(adhesion)
+
+
+def _lock_where(condition) -> None:
+    db.session.execute(update(Adhesion).where(condition)
+                       # Writes nothing new (updated_at named so that its onupdate leaves it alone).
+                       .values(state=Adhesion.state, updated_at=Adhesion.updated_at)
+                       .execution_options(synchronize_session=False))
 
 
 def _require_open(diagnostic):
@@ -302,15 +356,19 @@ def evidence_field(question) -> str:
     return f"e{question.id}"
 
 
+def _check_value(question, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= question.scale_max:
+        raise DomainError(answer_field(question),
+                          _("Choose a value from 0 to %(max)s.", max=question.scale_max))
+
+
 def answer(diagnostic, question, *, value, evidence: str = "", actor) -> Answer:
     """Save one answer of a draft: a whole number from 0 to the question's scale maximum."""
     require(actor, "fill_diagnostic", diagnostic)
     _require_open(diagnostic)
     if question.version_id != diagnostic.version_id:
         raise DomainError(None, _("This question is not part of this diagnostic's questionnaire."))
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= question.scale_max:
-        raise DomainError(answer_field(question),
-                          _("Choose a value from 0 to %(max)s.", max=question.scale_max))
+    _check_value(question, value)
     evidence = (evidence or "").strip()
     if len(evidence) > EVIDENCE_MAX_CHARS:
         raise DomainError(evidence_field(question), _("Use at most %(max)s characters.", max=EVIDENCE_MAX_CHARS))
@@ -438,6 +496,121 @@ def previous_diagnostic(diagnostic) -> Diagnostic | None:
         .order_by(Diagnostic.submitted_at.desc(), Diagnostic.id.desc())).first()
 
 
+# --- Local organisations' short version -------------------------------------------------------
+
+def local_organisations(user, jurisdiction) -> list:
+    """The verified organisations of `jurisdiction` that `user` represents (verified): those that
+    may answer the short version of its diagnostic."""
+    return [organisation for organisation in verified_organisations(user)
+            if organisation.jurisdiction_id == jurisdiction.id]
+
+
+def local_response_of(diagnostic, organisation) -> LocalResponse | None:
+    return db.session.scalar(select(LocalResponse).where(LocalResponse.diagnostic_id == diagnostic.id,
+                                                         LocalResponse.organisation_id == organisation.id))
+
+
+def start_local_response(diagnostic, *, organisation, actor) -> LocalResponse:
+    """The organisation's draft answers to the short version of `diagnostic`; the one it already has
+    if any (submitted or not: an organisation answers once per diagnostic)."""
+    existing = local_response_of(diagnostic, organisation)
+    if existing is not None:
+        require(actor, "answer_short_version", existing)
+        return existing
+    response = LocalResponse(diagnostic=diagnostic, organisation=organisation)
+    require(actor, "answer_short_version", response)
+    if not diagnostic.version.short_questions:
+        raise DomainError(None, _("This diagnostic's questionnaire has no short version for local organisations."))
+    try:
+        # Two representatives of one organisation starting at once: the unique constraint keeps one.
+        with db.session.begin_nested():
+            transition(response, DiagnosticState.DRAFT, actor=actor)
+            db.session.flush()
+    except IntegrityError:
+        existing = local_response_of(diagnostic, organisation)
+        if existing is None:
+            raise
+        return existing
+    return response
+
+
+def _require_local_open(response) -> None:
+    if response.is_submitted:
+        raise DomainError(None, _("%(name)s already submitted its answers to this diagnostic.",
+                                  name=response.organisation.name))
+
+
+def save_local_answers(response, answers: dict, *, actor, submit: bool = False) -> LocalResponse:
+    """Save an organisation's draft answers, `{question_id: value or None}`, and submit them if asked.
+    Only the short version's questions, each on its scale."""
+    require(actor, "answer_short_version", response)
+    _require_local_open(response)
+    questions = {question.id: question for question in response.diagnostic.version.short_questions}
+    saved = {row.question_id: row for row in response.answers}
+    for question_id, value in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise DomainError(None, _("This question is not part of the short version."))
+        if value is None:
+            continue
+        _check_value(question, value)
+        if question_id in saved:
+            saved[question_id].value = value
+        else:
+            row = LocalAnswer(response=response, question=question, value=value)
+            record_event(row, "CREATED", actor=actor, public=False)
+    if submit:
+        submit_local_response(response, actor=actor)
+    return response
+
+
+def submit_local_response(response, *, actor) -> LocalResponse:
+    """Submit the organisation's complete answers, once: they are shown beside the municipality's."""
+    require(actor, "answer_short_version", response)
+    db.session.flush()
+    db.session.execute(select(LocalResponse.id).where(LocalResponse.id == response.id).with_for_update())
+    db.session.refresh(response, attribute_names=["state"])
+    _require_local_open(response)
+    answered = {row.question_id for row in response.answers}
+    missing = [question for question in response.diagnostic.version.short_questions if question.id not in answered]
+    if missing:
+        raise DomainError(answer_field(missing[0]), ngettext(
+            "%(num)d question is still unanswered.", "%(num)d questions are still unanswered.", len(missing)))
+    response.submitted_at = clock.now()
+    transition(response, DiagnosticState.SUBMITTED, actor=actor)
+    return response
+
+
+@dataclass
+class LocalComparison:
+    """The short version's scores: the municipality's own answers to those questions, and each local
+    organisation that submitted, by the same rule. The official score stays the full questionnaire's."""
+
+    municipality: Scores
+    organisations: list  # [(LocalResponse, Scores)]
+
+    @property
+    def areas(self) -> list[Area]:
+        return [area for area in Area if self.municipality.of(area) is not None]
+
+
+def local_comparison(diagnostic) -> LocalComparison | None:
+    """None when the diagnostic's questionnaire has no short version."""
+    short = diagnostic.version.short_questions
+    if not short:
+        return None
+    responses = db.session.scalars(
+        select(LocalResponse).where(LocalResponse.diagnostic_id == diagnostic.id,
+                                    LocalResponse.state == DiagnosticState.SUBMITTED)
+        .options(selectinload(LocalResponse.answers), selectinload(LocalResponse.organisation))
+        .order_by(LocalResponse.submitted_at, LocalResponse.id))
+    own = {row.question_id: row.value for row in diagnostic.answers}
+    return LocalComparison(
+        municipality=compute_scores(short, own),
+        organisations=[(response, compute_scores(short, {row.question_id: row.value for row in response.answers}))
+                       for response in responses])
+
+
 # --- Training and advice ----------------------------------------------------------------------
 
 def parse_attendees(text: str) -> list[tuple[str, str]]:
@@ -450,31 +623,117 @@ def parse_attendees(text: str) -> list[tuple[str, str]]:
     return rows
 
 
-def record_training(jurisdiction, *, kind: ActivityKind, held_on, topic, attendees, actor) -> SupportActivity:
-    """Record a training session or advisory visit held with a municipality.
+def _check_attendee(name, affiliation, field_name: str) -> tuple[str, str]:
+    name, affiliation = (name or "").strip(), (affiliation or "").strip()
+    if not name:
+        raise DomainError(field_name, _("Write the person's name."))
+    if len(name) > 120 or len(affiliation) > 120:
+        raise DomainError(field_name, _("Each name and organisation takes at most 120 characters: "
+                                        "check “%(name)s”.", name=name[:40]))
+    return name, affiliation
 
-    `attendees` is a list of (name, affiliation) pairs, one per person present; the attendance
-    shown everywhere is the number of these rows.
+
+def record_training(jurisdiction, *, kind: ActivityKind, held_on, topic, attendees=(), actor) -> SupportActivity:
+    """Record a training session or advisory visit with a municipality: announced ahead (people
+    then register and are checked in on the day) or recorded afterwards from its sign-in sheet.
+
+    `attendees` is the sign-in sheet, a list of (name, affiliation) pairs: each becomes a row checked
+    in now. Attendance everywhere is the number of rows checked in.
     """
     require(actor, "record_support", jurisdiction)
     _require_municipality(jurisdiction, "jurisdiction_id")
     if not isinstance(kind, ActivityKind):
         raise DomainError("kind", _("Choose a training session or an advisory visit."))
-    _not_in_future(held_on, jurisdiction, "held_on")
+    if not isinstance(held_on, date):
+        raise DomainError("held_on", _("Enter a date."))
+    today = local_today(jurisdiction)
+    if (held_on - today).days > SCHEDULE_AHEAD_DAYS:
+        raise DomainError("held_on", _("Announce a session at most a year ahead."))
     topic = _required_text(topic, "topic", 200, _("Say what the session was about."))
-    if not attendees:
-        raise DomainError("attendees", _("List at least one person who attended."))
+    attendees = list(attendees or ())
+    if attendees and held_on > today:
+        raise DomainError("attendees", _("Nobody can be present yet at a session on %(day)s: people register now "
+                                         "and are checked in on the day.", day=local_date(held_on)))
     if len(attendees) > MAX_ATTENDEES:
         raise DomainError("attendees", _("List at most %(max)s people.", max=MAX_ATTENDEES))
-    for name, affiliation in attendees:
-        if len(name) > 120 or len(affiliation) > 120:
-            raise DomainError("attendees", _("Each name and organisation takes at most 120 characters: "
-                                             "check “%(name)s”.", name=name[:40]))
+    rows = [_check_attendee(name, affiliation, "attendees") for name, affiliation in attendees]
     activity = SupportActivity(kind=kind, jurisdiction=jurisdiction, held_on=held_on, topic=topic,
                                recorded_by=actor)
-    activity.attendees = [Attendee(name=name, affiliation=affiliation) for name, affiliation in attendees]
     record_event(activity, "CREATED", actor=actor)
+    for name, affiliation in rows:
+        _present(activity, Attendee(name=name, affiliation=affiliation), actor=actor)
     return activity
+
+
+def _present(activity, attendee, *, actor) -> Attendee:
+    """A person added at the door or from the sign-in sheet: on the list and checked in at once."""
+    attendee.checked_in_at = clock.now()
+    attendee.checked_in_by_id = getattr(actor, "id", None)
+    activity.attendees.append(attendee)
+    record_event(attendee, "CREATED", actor=actor, public=False)
+    return attendee
+
+
+def registration_open(activity) -> bool:
+    """People register up to the day of the session, in the municipality's time zone."""
+    return activity.held_on >= local_today(activity.jurisdiction)
+
+
+def _require_day_reached(activity, field_name: str) -> None:
+    if activity.held_on > local_today(activity.jurisdiction):
+        raise DomainError(field_name, _("The session is on %(day)s: people are checked in on the day.",
+                                        day=local_date(activity.held_on)))
+
+
+def registration_of(activity, user) -> Attendee | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Attendee).where(Attendee.activity_id == activity.id, Attendee.user_id == user.id))
+
+
+def register_attendee(activity, *, user, actor) -> Attendee:
+    """Put a person with an account on the session's list ahead of it (once)."""
+    require(actor, "register_for_session", user)
+    if not registration_open(activity):
+        raise DomainError(None, _("Registration closed: the session was on %(day)s.", day=local_date(activity.held_on)))
+    already = _("%(name)s is already registered for this session.", name=user.public_name)
+    if registration_of(activity, user) is not None:
+        raise DomainError(None, already)
+    attendee = Attendee(activity_id=activity.id, user_id=user.id, name=user.public_name[:120], affiliation="")
+    try:
+        # A double click: the unique constraint keeps one row per person and session.
+        with db.session.begin_nested():
+            db.session.add(attendee)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(None, already) from None
+    record_event(attendee, "CREATED", actor=actor, public=False)
+    return attendee
+
+
+def check_in(attendee, *, actor) -> Attendee:
+    """Record a registered person as present, on or after the session's day, once: the database
+    decides with a conditional UPDATE, so a second check-in (two staff at the door) is refused."""
+    activity = attendee.activity
+    require(actor, "record_support", activity.jurisdiction)
+    _require_day_reached(activity, "attendee")
+    marked = db.session.execute(
+        update(Attendee).where(Attendee.id == attendee.id, Attendee.checked_in_at.is_(None))
+        .values(checked_in_at=clock.now(), checked_in_by_id=getattr(actor, "id", None))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(attendee, ["checked_in_at", "checked_in_by_id"])
+    if not marked:
+        raise DomainError("attendee", _("%(name)s is already checked in.", name=attendee.name))
+    record_event(attendee, "CHECKED_IN", actor=actor, public=False)
+    return attendee
+
+
+def walk_in(activity, *, name, affiliation: str = "", actor) -> Attendee:
+    """Someone who came without registering: added by name, checked in."""
+    require(actor, "record_support", activity.jurisdiction)
+    _require_day_reached(activity, "name")
+    name, affiliation = _check_attendee(name, affiliation, "name")
+    return _present(activity, Attendee(name=name, affiliation=affiliation), actor=actor)
 
 
 def support_activities(jurisdiction=None) -> list[SupportActivity]:
@@ -506,6 +765,15 @@ class FollowupRow:
     scores: Scores | None
     cycles: list = field(default_factory=list)
     far: bool = False
+    # The newest local cycle with a published plan, and its commitments' progress (monitoring's rules).
+    plan: Cycle | None = None
+    progress: list = field(default_factory=list)
+
+    @property
+    def completion(self) -> list:
+        """[(completion level, how many commitments)], highest level first, levels with none left out."""
+        counts = Counter(item.level for item in self.progress)
+        return [(level, counts[level]) for level in reversed(Completion) if counts[level]]
 
     @property
     def state_code(self) -> str:
@@ -560,12 +828,18 @@ def followup_rows(*, region: Region | None = None, state: str | None = None,
                                     .options(selectinload(Cycle.phases))
                                     .order_by(Cycle.starts_on.desc(), Cycle.id.desc())):
         cycles[cycle.jurisdiction_id].append(cycle)
+    by_id = {place.id: place for place in places}
+    every_cycle = [cycle for found in cycles.values() for cycle in found]
+    progress = monitoring.trackers(every_cycle, {cycle.id: monitoring.local_today(by_id[cycle.jurisdiction_id])
+                                                 for cycle in every_cycle})
     rows = []
     for place in places:
         diagnostic = latest.get(place.id)
+        plan = next((cycle for cycle in cycles[place.id] if cycle.id in progress), None)
         rows.append(FollowupRow(jurisdiction=place, adhesion=adhesions.get(place.id), latest=diagnostic,
                                 scores=all_scores.get(diagnostic.id) if diagnostic else None,
-                                cycles=cycles[place.id], far=place.region in far))
+                                cycles=cycles[place.id], far=place.region in far, plan=plan,
+                                progress=progress[plan.id] if plan else []))
     return rows
 
 

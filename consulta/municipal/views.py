@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from consulta.core.audit import history
-from consulta.core.errors import DomainError
-from consulta.core.forms import ConfirmForm
+from consulta.core.errors import DomainError, PermissionDenied
+from consulta.core.forms import ConfirmForm, confirmed
 from consulta.core.permissions import can, require
 from consulta.core.storage import serve
 from consulta.extensions import db
@@ -13,11 +13,12 @@ from consulta.jurisdictions.models import Jurisdiction, JurisdictionKind
 from consulta.jurisdictions.services import jurisdiction_or_404
 from consulta.municipal import bp, services
 from consulta.municipal.forms import (
-    AdhesionActForm, AdvanceForm, FilterForm, InviteForm, QuestionForm, SupportForm, VersionForm, diagnostic_form,
+    AdhesionActForm, AdvanceForm, FilterForm, InviteForm, LocalOrganisationForm, QuestionForm, SupportForm,
+    VersionForm, WalkInForm, diagnostic_form, local_answers_form,
 )
 from consulta.municipal.models import (
-    ADHESION_LABELS, AREA_LABELS, DIAGNOSTIC_LABELS, VERSION_LABELS, Area, Diagnostic, Question,
-    QuestionnaireVersion, VersionState,
+    ADHESION_LABELS, AREA_LABELS, DIAGNOSTIC_LABELS, VERSION_LABELS, Area, Attendee, Diagnostic, LocalResponse,
+    Question, QuestionnaireVersion, SupportActivity, VersionState,
 )
 
 
@@ -74,8 +75,17 @@ def _municipality_page(place, *, invite_form=None, advance_form=None, status=200
         "municipal/municipality.html", place=place, labels=ADHESION_LABELS,
         history=history(adhesion) if adhesion is not None else [],
         invite_form=invite_form or InviteForm(), advance_form=advance_form or AdvanceForm(),
-        start_form=ConfirmForm(), areas=list(Area), **overview,
+        start_form=ConfirmForm(), areas=list(Area), **overview, **_short_version_offer(place, overview),
     ), status
+
+
+def _short_version_offer(place, overview) -> dict:
+    """The diagnostic a local organisation's representative may answer the short version of (the
+    draft under way, else the latest submitted), and the form to start."""
+    target = overview["draft"] or (overview["diagnostics"][0] if overview["diagnostics"] else None)
+    mine = services.local_organisations(current_user, place) if target and target.version.short_questions else []
+    return {"short_target": target if mine else None,
+            "short_form": LocalOrganisationForm(mine) if mine else None}
 
 
 @bp.route("/<slug>")
@@ -151,6 +161,8 @@ def advance_adhesion(slug):
 
 @bp.route("/<slug>/diagnosticos", methods=["POST"])
 def start_diagnostic(slug):
+    # Before any read: a double click's second request waits here for the first one's draft.
+    services.lock_adhesion(slug)
     place = _municipality(slug)
     require(current_user, "fill_diagnostic", place)
     form = ConfirmForm()
@@ -176,7 +188,65 @@ def diagnostic(slug, diagnostic_id):
                            scores=services.scores(diagnostic), previous=previous,
                            previous_scores=services.scores(previous) if previous else None,
                            answers={row.question_id: row for row in diagnostic.answers},
+                           local=services.local_comparison(diagnostic),
                            areas=list(Area), area_labels=AREA_LABELS, labels=DIAGNOSTIC_LABELS)
+
+
+# --- Local organisations' short version -------------------------------------------------------
+
+@bp.route("/<slug>/diagnosticos/<int:diagnostic_id>/organizaciones", methods=["POST"])
+def start_local_response(slug, diagnostic_id):
+    diagnostic = _diagnostic(slug, diagnostic_id)
+    mine = services.local_organisations(current_user, diagnostic.jurisdiction)
+    if not mine:
+        raise PermissionDenied("answer_short_version")
+    form = LocalOrganisationForm(mine)
+    if form.validate_on_submit():
+        organisation = next(item for item in mine if item.id == form.organisation_id.data)
+        try:
+            response = services.start_local_response(diagnostic, organisation=organisation, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            return redirect(url_for(".local_response", slug=slug, diagnostic_id=diagnostic.id,
+                                    response_id=response.id))
+    else:
+        for _field, message in form.all_errors:
+            flash(message, "error")
+    return redirect(url_for(".municipality", slug=slug))
+
+
+@bp.route("/<slug>/diagnosticos/<int:diagnostic_id>/organizaciones/<int:response_id>", methods=["GET", "POST"])
+def local_response(slug, diagnostic_id, response_id):
+    diagnostic = _diagnostic(slug, diagnostic_id)
+    response = db.get_or_404(LocalResponse, response_id)
+    if response.diagnostic_id != diagnostic.id:
+        abort(404)
+    require(current_user, "answer_short_version", response)
+    form = local_answers_form(response)
+    submit = "submit" in request.form
+    if not response.is_submitted and form.validate_on_submit():
+        try:
+            services.save_local_answers(response, form.answers(), actor=current_user, submit=submit)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("The answers of %(name)s were submitted.", name=response.organisation.name) if submit
+                  else _("Your answers were saved. They are still a draft."))
+            return redirect(url_for(".local_response", slug=slug, diagnostic_id=diagnostic.id,
+                                    response_id=response.id))
+    elif response.is_submitted and request.method == "POST":
+        form.attach(DomainError(None, _("%(name)s already submitted its answers to this diagnostic.",
+                                        name=response.organisation.name)))
+    short = diagnostic.version.short_questions
+    return render_template("municipal/local_response.html", form=form, response=response, diagnostic=diagnostic,
+                           place=diagnostic.jurisdiction, areas=list(Area), questions=short,
+                           answers={row.question_id: row.value for row in response.answers},
+                           scores=services.compute_scores(short, {row.question_id: row.value
+                                                                  for row in response.answers})), _status()
 
 
 @bp.route("/<slug>/diagnosticos/<int:diagnostic_id>/editar", methods=["GET", "POST"])
@@ -306,6 +376,76 @@ def support():
                            show_names=can(current_user, "view_attendees"))
 
 
+def _activity(activity_id) -> SupportActivity:
+    return db.get_or_404(SupportActivity, activity_id)
+
+
+def _session_page(activity, walk_in_form=None, status=200):
+    return render_template("municipal/session.html", activity=activity, place=activity.jurisdiction,
+                           mine=services.registration_of(activity, current_user),
+                           registration_open=services.registration_open(activity),
+                           show_names=can(current_user, "view_attendees"),
+                           staff=can(current_user, "record_support", activity.jurisdiction),
+                           walk_in_form=walk_in_form or WalkInForm()), status
+
+
+@bp.route("/acompanamiento/<int:activity_id>")
+def session(activity_id):
+    return _session_page(_activity(activity_id))
+
+
+@bp.route("/acompanamiento/<int:activity_id>/inscripcion", methods=["POST"])
+def register_attendee(activity_id):
+    activity = _activity(activity_id)
+    require(current_user, "register_for_session", current_user)
+    if confirmed():
+        try:
+            services.register_attendee(activity, user=current_user, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("You are registered. Staff check you in on the day."))
+    return redirect(url_for(".session", activity_id=activity.id))
+
+
+@bp.route("/acompanamiento/<int:activity_id>/asistentes/<int:attendee_id>/presente", methods=["POST"])
+def check_in(activity_id, attendee_id):
+    activity = _activity(activity_id)
+    attendee = db.get_or_404(Attendee, attendee_id)
+    if attendee.activity_id != activity.id:
+        abort(404)
+    require(current_user, "record_support", activity.jurisdiction)
+    if confirmed():
+        try:
+            services.check_in(attendee, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is checked in.", name=attendee.name))
+    return redirect(url_for(".session", activity_id=activity.id))
+
+
+@bp.route("/acompanamiento/<int:activity_id>/asistentes", methods=["POST"])
+def walk_in(activity_id):
+    activity = _activity(activity_id)
+    require(current_user, "record_support", activity.jurisdiction)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        try:
+            services.walk_in(activity, actor=current_user, **form.service_kwargs())
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is checked in.", name=form.name.data.strip()))
+            return redirect(url_for(".session", activity_id=activity.id))
+    return _session_page(_activity(activity_id), walk_in_form=form, status=422)
+
+
 @bp.route("/acompanamiento/nuevo", methods=["GET", "POST"])
 def record_support():
     require(current_user, "record_support")
@@ -313,11 +453,11 @@ def record_support():
     if form.validate_on_submit():
         place = db.session.get(Jurisdiction, form.jurisdiction_id.data)
         try:
-            services.record_training(place, actor=current_user, **form.service_kwargs())
+            activity = services.record_training(place, actor=current_user, **form.service_kwargs())
         except DomainError as error:
             _refused(form, error)
         else:
             db.session.commit()
             flash(_("The session was recorded."))
-            return redirect(url_for(".support"))
+            return redirect(url_for(".session", activity_id=activity.id))
     return render_template("municipal/support_form.html", form=form), _status()
