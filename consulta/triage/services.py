@@ -330,6 +330,14 @@ def responses_of(proposal) -> list[PublishedResponse]:
                                    .order_by(PublishedResponse.number)))
 
 
+def published_in(cycle):
+    """The SELECT of every response published on the cycle's received proposals, in the order they
+    were published: all public, corrections included."""
+    received = proposals.received_in([cycle.id]).with_only_columns(Proposal.id)
+    return (select(PublishedResponse).where(PublishedResponse.proposal_id.in_(received))
+            .order_by(PublishedResponse.published_at, PublishedResponse.id))
+
+
 def _tell_author(proposal, subject, template, **context) -> None:
     """Email the person who sent it, in their language (other channels: only with an address)."""
     if proposal.author is not None:

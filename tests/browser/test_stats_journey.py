@@ -1,5 +1,9 @@
 """Statistics in a real browser: a visitor opens a jurisdiction's comparison page,
-reads a chart's numbers, and follows a figure to the records it counts."""
+reads a chart's numbers, follows a figure to the records it counts, then opens the cycle's open
+data and downloads the ZIP, whose README describes the files."""
+import io
+import zipfile
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -30,3 +34,19 @@ def test_a_visitor_follows_a_figure_to_its_records(page, live_server, axe_check)
     page.wait_for_load_state()
     listed = page.locator("main").inner_text()
     assert all(reference in listed for reference in scene["references"])
+
+    page.go_back()
+    page.locator(f'a[data-open-data="{scene["code"]}"]').click()
+    page.wait_for_load_state()
+    assert page.locator("h1").count() == 1 and page.locator("tr[data-dataset]").count() == 6
+    axe_check(page)
+    with page.expect_download() as downloading:
+        page.locator("a[data-archive]").click()
+    download = downloading.value
+    assert download.suggested_filename.endswith("-datos.zip")
+    with open(download.path(), "rb") as file:
+        archive = zipfile.ZipFile(io.BytesIO(file.read()))
+    readme = archive.read("README.md").decode("utf-8")
+    assert "`propuestas.csv`" in readme and "| `reference` |" in readme
+    proposals_csv = archive.read("propuestas.csv").decode("utf-8-sig")
+    assert all(reference in proposals_csv for reference in scene["references"])
