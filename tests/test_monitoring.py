@@ -527,6 +527,28 @@ def test_the_exports_carry_the_statuses_of_the_chosen_day(commitment, reporter, 
     assert client.get(export("pdf")).data.startswith(b"%PDF-")
 
 
+def test_the_tracker_and_its_exports_run_the_same_statements_with_more_reports(commitment, reporter, client,
+                                                                               count_queries):
+    paths = urls(commitment)
+    pages = (paths["tracker"], paths["late"], paths["commitment"], paths["export"]("json"), paths["export"]("csv"))
+
+    def statements() -> list[int]:
+        counts = []
+        for path in pages:
+            client.get(path)  # the session and the user are loaded once per request anyway
+            with count_queries() as counted:
+                assert client.get(path).status_code == 200
+            counts.append(counted.n)
+        return counts
+
+    make_report(commitment.activities[0], reporter=reporter, reported_on=date(2019, 1, 2), links=[LINK])
+    before = statements()
+    for activity in commitment.activities:
+        make_report(activity, reporter=reporter, reported_on=activity.starts_on + timedelta(days=3), done=True,
+                    links=[LINK, LINK + "?anexo"])
+    assert statements() == before
+
+
 def test_every_tracker_page_has_one_heading_and_the_estado_al_form(commitment, reporter, client):
     report = make_report(commitment.activities[0], reporter=reporter)
     paths = urls(commitment)

@@ -835,7 +835,7 @@ def export_rows(cycle, day: date) -> list[dict]:
 def progress_json(cycle, day: date) -> dict:
     """The plan's progress on `day`, commitment by commitment, with every activity's reports."""
     rows = tracker(cycle, day)
-    versions = _current_versions([status.activity.id for progress in rows for status in progress.activities], day)
+    reports = reports_for([status.activity for progress in rows for status in progress.activities], day)
     return {
         "jurisdiction": cycle.jurisdiction.name, "cycle": cycle.name, "as_of": day.isoformat(),
         "completion_rule": str(COMPLETION_RULE),
@@ -851,12 +851,12 @@ def progress_json(cycle, day: date) -> dict:
                 "milestone": status.activity.milestone, "starts_on": status.activity.starts_on.isoformat(),
                 "ends_on": status.activity.ends_on.isoformat(), "status": status.status.value,
                 "on_time": status.on_time, "percent": status.percent,
-                "reports": [{"id": version.report_id, "reported_on": version.reported_on.isoformat(),
-                             "percent": version.percent, "done": version.done, "version": version.number,
-                             "narrative": version.narrative, "links": [item.url for item in version.links],
-                             "files": [item.file_name for item in version.files],
-                             "url": report_url(version.report)}
-                            for version in reversed(versions.get(status.activity.id, []))],
+                "reports": [{"id": report.id, "reported_on": report.current.reported_on.isoformat(),
+                             "percent": report.current.percent, "done": report.current.done,
+                             "version": report.current.number, "narrative": report.current.narrative,
+                             "links": [item.url for item in report.current.links],
+                             "files": [item.file_name for item in report.current.files], "url": report_url(report)}
+                            for report in reports[status.activity.id]],
             } for status in progress.activities],
         } for progress in rows],
     }
