@@ -235,10 +235,24 @@ def test_the_follow_up_lists_the_seed_municipalities_with_their_states(demo):
 def test_municipal_history_is_dated_in_the_past(demo):
     database, _summary = demo
     later = database.session.scalar(select(func.count(StateChange.id)).where(
-        StateChange.object_type.in_(["adhesion", "diagnostic", "questionnaire_version"]),
+        StateChange.object_type.in_(["adhesion", "diagnostic", "questionnaire_version", "local_response"]),
         StateChange.at > clock.now()))
     assert later == 0
     assert municipal.current_version().questions
+
+
+def test_renca_s_organisations_answered_the_short_version_and_a_workshop_has_its_check_ins(demo):
+    _database, _summary = demo
+    renca = next(row.jurisdiction for row in municipal.followup_rows() if row.jurisdiction.slug == "renca")
+    comparison = municipal.local_comparison(municipal.submitted_diagnostics(renca)[0])
+    assert [response.organisation.name for response, _scores in comparison.organisations] == [
+        "Fundación Tribu", "Junta de Vecinos Huamachuco"]
+    assert len(comparison.areas) == 4
+    workshop = next(activity for activity in municipal.support_activities(renca)
+                    if activity.topic.startswith("Seguimiento del plan"))
+    registered = [row for row in workshop.attendees if row.user_id is not None]
+    assert (len(registered), sum(row.is_present for row in registered)) == (5, 4)
+    assert (workshop.registered, workshop.attendance) == (6, 5)
 
 
 # --- commitments and triage ------------------------------------------------------------------------

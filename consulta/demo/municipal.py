@@ -1,7 +1,9 @@
 """The Municipal Open Government Model: the diagnostic questionnaire the national body published,
 the seed's municipalities (the six that built the Model, Providencia added later, Renca with its
 local plan) each invited, adhered by its mayor's act and diagnosed, and four municipalities of
-regions far from the capital at earlier states. Every date is in the past of its moment."""
+regions far from the capital at earlier states; two of Renca's organisations answer the short
+version of its diagnostic, and the national body's sessions have their attendance lists (one with
+people registered ahead and checked in on the day). Every date is in the past of its moment."""
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -93,7 +95,26 @@ MUNICIPALITIES = (
                      "Decreto Alcaldicio N° 3.377/2019", ((date(2019, 10, 30), 0.3),)),
 )
 
-# (municipality, kind, held on, topic, how many attended)
+# The first question of each area is also in the short version local organisations answer.
+SHORT_POSITION = 0
+
+# Renca's organisations answering the short version of its diagnostic: (organisation, day, how far along
+# they see the municipality, from 0 to 1).
+LOCAL_RESPONSES = (
+    ("tribu", date(2018, 8, 24), 0.35),
+    ("junta_huamachuco", date(2018, 8, 29), 0.45),
+)
+
+# A session announced ahead: who registered (their accounts), who of them came, and who came unannounced.
+WORKSHOP = {
+    "slug": "renca", "announced_on": date(2019, 3, 25), "held_on": date(2019, 4, 9),
+    "topic": "Seguimiento del plan de acción comunal: cómo informar avances",
+    "registered": ("admin_renca", "moderacion_renca", "tribu", "konrad_adenauer", "junta_huamachuco"),
+    "absent": ("junta_huamachuco",),
+    "walk_ins": (("Rosa Catalán Muñoz", "Consejo Comunal de Organizaciones de la Sociedad Civil"),),
+}
+
+# (municipality, kind, held on, topic, how many attended: the sign-in sheet, recorded afterwards)
 SUPPORT = (
     ("renca", ActivityKind.TRAINING, date(2018, 11, 6), "Diseño participativo del plan de acción comunal", 18),
     ("punta-arenas", ActivityKind.TRAINING, date(2019, 7, 15), "Uso del instrumento de diagnóstico", 14),
@@ -110,9 +131,9 @@ def _questionnaire(demo: Demo, timeline: Timeline) -> None:
         made["version"] = municipal.create_questionnaire_version(
             title="Instrumento de diagnóstico del Modelo de Gobierno Abierto Municipal", actor=admin)
         for area, questions in QUESTIONS.items():
-            for text, scale_max, weight, evidence in questions:
+            for position, (text, scale_max, weight, evidence) in enumerate(questions):
                 municipal.add_question(made["version"], area=area, text=text, scale_max=scale_max, weight=weight,
-                                       evidence_prompt=evidence, actor=admin)
+                                       evidence_prompt=evidence, short=position == SHORT_POSITION, actor=admin)
 
     timeline.at(local_moment(date(2017, 4, 3), 10, 0, TZ), draft)
     timeline.at(local_moment(PUBLISHED_ON, 12, 0, TZ),
@@ -169,6 +190,49 @@ def _support(demo: Demo, rng: random.Random, timeline: Timeline) -> None:
                         actor=demo.users["moderacion"]))
 
 
+def _local_responses(demo: Demo, rng: random.Random, timeline: Timeline) -> None:
+    renca = demo.jurisdictions["renca"]
+
+    def answer(key, level):
+        diagnostic = municipal.submitted_diagnostics(renca)[0]
+        person = demo.representatives[key]
+        response = municipal.start_local_response(diagnostic, organisation=demo.organisations[key], actor=person)
+        values = {question_id: value for question_id, (value, _evidence) in _answers(rng, diagnostic, level).items()}
+        short = {question.id for question in diagnostic.version.short_questions}
+        municipal.save_local_answers(response, {question_id: values[question_id] for question_id in short},
+                                     actor=person, submit=True)
+
+    for key, day, level in LOCAL_RESPONSES:
+        timeline.at(local_moment(day, 19, 0, TZ), lambda key=key, level=level: answer(key, level))
+
+
+def _workshop(demo: Demo, timeline: Timeline) -> None:
+    """Announced ahead, registered for by the people themselves, checked in at the door."""
+    staff = demo.users["moderacion"]
+    people = [demo.users.get(key) or demo.representatives[key] for key in WORKSHOP["registered"]]
+    made = {}
+
+    def announce():
+        made["session"] = municipal.record_training(
+            demo.jurisdictions[WORKSHOP["slug"]], kind=ActivityKind.TRAINING, held_on=WORKSHOP["held_on"],
+            topic=WORKSHOP["topic"], actor=staff)
+
+    def check_in():
+        session = made["session"]
+        absent = {demo.users.get(key) or demo.representatives[key] for key in WORKSHOP["absent"]}
+        for attendee in list(session.attendees):
+            if attendee.user not in absent:
+                municipal.check_in(attendee, actor=staff)
+        for name, affiliation in WORKSHOP["walk_ins"]:
+            municipal.walk_in(session, name=name, affiliation=affiliation, actor=staff)
+
+    timeline.at(local_moment(WORKSHOP["announced_on"], 10, 0, TZ), announce)
+    for day, person in enumerate(people, start=1):
+        timeline.at(local_moment(WORKSHOP["announced_on"], 10 + day, 0, TZ),
+                    lambda person=person: municipal.register_attendee(made["session"], user=person, actor=person))
+    timeline.at(local_moment(WORKSHOP["held_on"], 18, 30, TZ), check_in)
+
+
 @step
 def municipal_model(demo: Demo) -> None:
     rng = random.Random(SEED)
@@ -177,9 +241,15 @@ def municipal_model(demo: Demo) -> None:
     for spec in MUNICIPALITIES:
         _municipality(demo, spec, rng, timeline)
     _support(demo, rng, timeline)
+    # A generator of their own, so that the diagnostics' answers stay as they were.
+    _local_responses(demo, random.Random(SEED + 1), timeline)
+    _workshop(demo, timeline)
     timeline.play()
     states = {}
     for spec in MUNICIPALITIES:
         state = municipal.adhesion_of(demo.jurisdictions[spec.slug]).state
         states[state.name] = states.get(state.name, 0) + 1
-    demo.log("municipal model: " + ", ".join(f"{count} {name.lower()}" for name, count in sorted(states.items())))
+    demo.log("municipal model: " + ", ".join(f"{count} {name.lower()}" for name, count in sorted(states.items()))
+             + f"; {len(LOCAL_RESPONSES)} local organisations answered Renca's short version; "
+             + f"{sum(activity.attendance for activity in municipal.support_activities())} people checked in "
+             + "at training and advice")

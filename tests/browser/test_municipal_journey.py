@@ -147,3 +147,85 @@ def test_the_regional_summary_needs_no_javascript(no_js_page, live_app):
     names = no_js_page.locator("main tbody th[scope=row] a").all_inner_texts()
     assert "Coyhaique" in names, no_js_page.locator("main").inner_text()
     assert refusals == []
+
+
+def _local_scene(live_app):
+    """An adhered municipality whose diagnostic on a questionnaire with a short version is submitted,
+    and the verified representative of one of its organisations."""
+    from consulta.accounts.services import create_user
+    from consulta.core.sectors import Sector
+    from consulta.extensions import db
+    from consulta.jurisdictions.models import Jurisdiction, Role
+    from consulta.jurisdictions.services import grant_role, national
+    from consulta.municipal import services
+    from consulta.organisations.services import request_representation, verify_representation
+
+    scene = _scene(live_app)
+    token = secrets.token_hex(4)
+    with live_app.app_context():
+        place = db.session.scalar(db.select(Jurisdiction).where(Jurisdiction.slug == scene["slug"]))
+        national_admin = create_user(email=f"cplt-{token}@example.org", password=PASSWORD,
+                                     display_name="Equipo CPLT", verified=True)
+        admin = create_user(email=f"admin-{token}@example.org", password=PASSWORD, display_name="Municipio",
+                            verified=True)
+        moderator = create_user(email=f"mod-{token}@example.org", password=PASSWORD, display_name="Moderación",
+                                verified=True)
+        person = create_user(email=f"junta-{token}@example.org", password=PASSWORD, display_name="Rosa Catalán",
+                             verified=True)
+        grant_role(national_admin, Role.ADMIN, national(), actor=None)
+        grant_role(admin, Role.ADMIN, place, actor=None)
+        grant_role(moderator, Role.MODERATOR, place, actor=None)
+        db.session.flush()
+        version = services.current_version()
+        if not version.short_questions:
+            version = services.create_questionnaire_version(title="Con versión breve", actor=national_admin,
+                                                            copy_from=version)
+            for question in version.questions[:2]:
+                question.short = True
+            services.publish_version(version, actor=national_admin)
+        services.record_adhesion(place, mayor_name="Carlos Gatica", signed_on=date(2019, 6, 3),
+                                 act_number=f"Decreto {token}", actor=admin)
+        diagnostic = services.start_diagnostic(place, actor=admin)
+        services.save_answers(diagnostic, {question.id: (2, "") for question in version.questions}, actor=admin,
+                              submit=True)
+        request = request_representation(person, name=f"Junta de Vecinos {token}", sector=Sector.OSC,
+                                         jurisdiction=place)
+        verify_representation(request, actor=moderator)
+        db.session.commit()
+        return {"slug": place.slug, "email": person.email, "diagnostic": diagnostic.id,
+                "organisation": request.organisation.name,
+                "short": [(question.id, question.scale_max) for question in version.short_questions]}
+
+
+def test_a_local_organisation_answers_the_short_version_and_a_visitor_sees_it_beside_the_municipality(
+        page, live_app, axe_check):
+    scene = _local_scene(live_app)
+    slug = scene["slug"]
+    _sign_in(page, scene["email"])
+    page.goto(f"/municipios/{slug}")
+    axe_check(page)
+    page.select_option("#organisation_id", label=scene["organisation"])
+    page.locator(f"form[action$='/diagnosticos/{scene['diagnostic']}/organizaciones'] button").click()
+    page.wait_for_url(re.compile(rf".*/diagnosticos/{scene['diagnostic']}/organizaciones/\d+$"))
+    assert page.locator("h1").count() == 1
+    axe_check(page)
+    # One question left unanswered: the submission is refused and the answer given stays checked.
+    first, *rest = scene["short"]
+    page.check(f"#q{first[0]}-{first[1]}")
+    page.locator("button[name=submit]").click()
+    expect(page.locator(".error-summary, [role=alert]").first).to_be_visible()
+    assert page.is_checked(f"#q{first[0]}-{first[1]}")
+    axe_check(page)
+    for question_id, scale_max in rest:
+        page.check(f"#q{question_id}-{scale_max}")
+    page.locator("button[name=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("main form.diagnostic").count() == 0
+    assert re.search(r"100[,.]0", page.locator("main").inner_text())
+
+    page.context.clear_cookies()
+    page.goto(f"/municipios/{slug}/diagnosticos/{scene['diagnostic']}")
+    section = page.locator("section[aria-labelledby=local-title]")
+    expect(section).to_be_visible()
+    assert scene["organisation"] in section.inner_text()
+    axe_check(page)
