@@ -707,6 +707,8 @@ def register_attendee(activity, *, user, actor) -> Attendee:
             db.session.flush()
     except IntegrityError:
         raise DomainError(None, already) from None
+    # The list as loaded before (if it was) lacks the new row.
+    db.session.expire(activity, ["attendees"])
     record_event(attendee, "CREATED", actor=actor, public=False)
     return attendee
 

@@ -227,7 +227,7 @@ def local_response(slug, diagnostic_id, response_id):
     require(current_user, "answer_short_version", response)
     form = local_answers_form(response)
     submit = "submit" in request.form
-    if not response.is_submitted and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             services.save_local_answers(response, form.answers(), actor=current_user, submit=submit)
         except DomainError as error:
@@ -238,9 +238,6 @@ def local_response(slug, diagnostic_id, response_id):
                   else _("Your answers were saved. They are still a draft."))
             return redirect(url_for(".local_response", slug=slug, diagnostic_id=diagnostic.id,
                                     response_id=response.id))
-    elif response.is_submitted and request.method == "POST":
-        form.attach(DomainError(None, _("%(name)s already submitted its answers to this diagnostic.",
-                                        name=response.organisation.name)))
     short = diagnostic.version.short_questions
     return render_template("municipal/local_response.html", form=form, response=response, diagnostic=diagnostic,
                            place=diagnostic.jurisdiction, areas=list(Area), questions=short,

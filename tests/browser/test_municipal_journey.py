@@ -229,3 +229,52 @@ def test_a_local_organisation_answers_the_short_version_and_a_visitor_sees_it_be
     expect(section).to_be_visible()
     assert scene["organisation"] in section.inner_text()
     axe_check(page)
+
+
+def test_an_official_registers_for_a_session_and_staff_check_people_in_at_the_door(page, live_app, axe_check):
+    from consulta.accounts.services import create_user
+    from consulta.extensions import db
+    from consulta.jurisdictions.models import Jurisdiction, Role
+    from consulta.jurisdictions.services import grant_role, national
+    from consulta.municipal import services
+    from consulta.municipal.models import ActivityKind, SupportActivity
+
+    scene = _scene(live_app)
+    token = secrets.token_hex(4)
+    with live_app.app_context():
+        place = db.session.scalar(db.select(Jurisdiction).where(Jurisdiction.slug == scene["slug"]))
+        staff = create_user(email=f"staff-{token}@example.org", password=PASSWORD, display_name="Equipo CPLT",
+                            verified=True)
+        official = create_user(email=f"dideco-{token}@example.org", password=PASSWORD, display_name="Ana Pérez",
+                               verified=True)
+        grant_role(staff, Role.MODERATOR, national(), actor=None)
+        db.session.flush()
+        session = services.record_training(place, kind=ActivityKind.TRAINING, held_on=services.local_today(place),
+                                           topic=f"Uso del instrumento {token}", actor=staff)
+        db.session.commit()
+        address = f"/municipios/acompanamiento/{session.id}"
+        emails = {"official": official.email, "staff": staff.email}
+        session_id = session.id
+
+    _sign_in(page, emails["official"])
+    page.goto(address)
+    axe_check(page)
+    page.locator(f"form[action$='{address}/inscripcion'] button").click()
+    page.wait_for_url(f"**{address}")
+    # Registered: the button is gone (the page is in Spanish; the checks do not depend on wording).
+    assert page.locator(f"form[action$='{address}/inscripcion']").count() == 0
+    page.context.clear_cookies()
+
+    _sign_in(page, emails["staff"])
+    page.goto(address)
+    page.locator("form[action*='/asistentes/'][action$='/presente'] button").click()
+    page.wait_for_url(f"**{address}")
+    page.fill("#name", "Luis Soto")
+    page.fill("#affiliation", "Secpla")
+    page.locator(f"form[action$='{address}/asistentes'] button").click()
+    page.wait_for_url(f"**{address}")
+    assert page.locator("form[action$='/presente']").count() == 0
+    assert re.match(r"\s*2\b", page.locator("main dl dd").nth(3).inner_text())
+    with live_app.app_context():
+        assert db.session.get(SupportActivity, session_id).attendance == 2
+    axe_check(page)
