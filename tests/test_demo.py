@@ -586,6 +586,7 @@ def test_commitment_4s_page_shows_the_seeds_dates_and_the_seeds_first_of_decembe
         dates = [f"{local_date(activity.starts_on)} – {local_date(activity.ends_on)}"
                  for activity in commitments.find(cycle, 4).activities]
     assert len(dates) == 4 and all(text in past for text in dates)
+    assert all(activity.deliverable and activity.milestone for activity in commitments.find(cycle, 4).activities)
     assert past.count("badge-done") == 2 and past.count("badge-in_progress") == 2
     today = client.get(f"{path}/4").get_data(as_text=True)
     assert today.count("badge-done") == 3 and today.count("badge-late") == 1

@@ -7,7 +7,8 @@ done, so late. The other commitments make the tracker a mix: activities complete
 completed late (the social unrest of October 2019 and the pandemic of 2020 put workshops off), some
 never reported done (late); N° 7's reporter went silent after March 2019, so from October 2019 it has
 had no report in six months; two reports were corrected. Every report is dated inside the
-implementation phase, which ended in August 2020: today every activity has ended.
+implementation phase, which ended in August 2020: today every activity has ended. N° 4's activities
+also name their deliverable and the milestone that shows each done.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -54,6 +55,17 @@ EVIDENCE = {
     "Unidad de Análisis Financiero": "https://www.uaf.cl/",
     "Dirección de Compras y Contratación Pública (ChileCompra)": "https://www.chilecompra.cl/",
 }
+
+# What N° 4's activities deliver and the milestone that shows each done, completed by the moderation
+# team as implementation began (the seed names the activity and its deliverable together).
+DETAILS_OF_4 = (
+    ("El Modelo de Gobierno Abierto Municipal y su instrumental de implementación.",
+     "El Modelo y sus instrumentos, publicados en el sitio del Consejo para la Transparencia."),
+    ("Las actas de adhesión firmadas por alcaldes y alcaldesas.", "Las actas de adhesión, publicadas."),
+    ("Los diagnósticos municipales y los planes locales de acción.",
+     "El diagnóstico de cada municipio adherido, publicado."),
+    ("Los informes de asesoría y de monitoreo.", "El informe final de monitoreo, publicado."),
+)
 
 R = Report
 REPORTS = (
@@ -196,6 +208,10 @@ def progress_reports(demo: Demo, cycle, phase) -> None:
     reporters = _reporter_keys()
     tz = cycle.jurisdiction.timezone
     activities = {commitment.number: commitment.activities for commitment in commitments.plan(cycle)}
+    for activity, (deliverable, milestone) in zip(activities[4], DETAILS_OF_4, strict=True):
+        monitoring.update_activity(activity, name=activity.name, starts_on=activity.starts_on,
+                                   ends_on=activity.ends_on, description="", deliverable=deliverable,
+                                   milestone=milestone, entity=None, actor=demo.users["moderacion"])
     timeline = Timeline()
     for item in REPORTS:
         activity = activities[item.number][item.position]
