@@ -12,7 +12,6 @@ import csv
 import enum
 import io
 import json
-import shutil
 import tempfile
 from datetime import date, datetime
 from typing import NamedTuple
@@ -132,17 +131,30 @@ def spooled():
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
 
 
-def write(fmt: str, fields, rows, out, *, title: str, key: str, **about) -> None:
-    """The rows in `fmt` into the binary file `out` (a ZIP member, a temporary file)."""
+def built(build, *, chunk_size: int = 64 * 1024):
+    """Run `build(out)` into a temporary file, then give the file in pieces: for writers that seek in
+    what they write (openpyxl), so they cannot write into a response or a ZIP member. The file is made
+    when the first piece is asked for and closed at the end, however it ends."""
+    with spooled() as out:
+        build(out)
+        out.seek(0)
+        while chunk := out.read(chunk_size):
+            yield chunk
+
+
+def chunks(fmt: str, fields, rows, *, title: str, key: str, **about):
+    """The rows in `fmt` (csv, json or xlsx) as pieces of bytes: CSV and JSON as the rows are read,
+    XLSX once its sheet is built. `title` names the sheet, `key` the rows in JSON, beside `about`."""
     if fmt == "xlsx":
-        # openpyxl seeks in what it writes; a ZIP member cannot, so the sheet is built aside first.
-        with spooled() as aside:
-            write_xlsx(fields, values(fields, rows), aside, title=title)
-            aside.seek(0)
-            shutil.copyfileobj(aside, out)
-        return
-    chunks = csv_lines(fields, values(fields, rows)) if fmt == "csv" else json_chunks(fields, rows, key=key, **about)
-    for chunk in chunks:
+        return built(lambda out: write_xlsx(fields, values(fields, rows), out, title=title))
+    if fmt == "csv":
+        return csv_lines(fields, values(fields, rows))
+    return json_chunks(fields, rows, key=key, **about)
+
+
+def write(fmt: str, fields, rows, out, **options) -> None:
+    """The rows in `fmt` into the binary file `out` (a ZIP member); options as for `chunks`."""
+    for chunk in chunks(fmt, fields, rows, **options):
         out.write(chunk)
 
 
@@ -152,22 +164,7 @@ def attachment(filename: str) -> dict:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def download(fmt: str, fields, rows, *, filename: str, title: str, key: str, **about) -> Response:
-    """A download of the rows in `fmt` (csv, json or xlsx): CSV and JSON stream as they are written."""
-    if fmt == "xlsx":
-        chunks = built(lambda out: write_xlsx(fields, values(fields, rows), out, title=title))
-    elif fmt == "csv":
-        chunks = csv_lines(fields, values(fields, rows))
-    else:
-        chunks = json_chunks(fields, rows, key=key, **about)
-    return Response(stream_with_context(chunks), mimetype=MIMETYPES[fmt], headers=attachment(filename))
-
-
-def built(build, *, chunk_size: int = 64 * 1024):
-    """Run `build(out)` into a temporary file, then give the file in pieces. The file is made when
-    the response starts and closed when it ends, however it ends."""
-    with spooled() as out:
-        build(out)
-        out.seek(0)
-        while chunk := out.read(chunk_size):
-            yield chunk
+def download(fmt: str, fields, rows, *, filename: str, **options) -> Response:
+    """A download of the rows in `fmt`, streamed as it is written; options as for `chunks`."""
+    return Response(stream_with_context(chunks(fmt, fields, rows, **options)), mimetype=MIMETYPES[fmt],
+                    headers=attachment(filename))
