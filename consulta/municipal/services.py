@@ -336,8 +336,9 @@ def _lock(adhesion) -> None:
 
 def _lock_where(condition) -> None:
     db.session.execute(update(Adhesion).where(condition)
-                       # Writes nothing new (updated_at named so that its onupdate leaves it alone).
-                       .values(state=Adhesion.state, updated_at=Adhesion.updated_at)
+                       # Writes nothing new (updated_at named so that its onupdate leaves it alone);
+                       # the state is never written outside audit.transition, not even to itself.
+                       .values(updated_at=Adhesion.updated_at)
                        .execution_options(synchronize_session=False))
 
 
