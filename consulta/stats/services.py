@@ -14,6 +14,8 @@ so the comparison page runs the same handful of statements whatever the number o
     comparison(jurisdiction) -> Comparison
     held_tables(cycle), attended_tables(cycle), comments(cycle), commitments_from_proposals(cycle)
         the records behind a figure, for the pages its links open
+
+A cycle's records as files are in `opendata` (datasets, ZIP and README), its news in `feed` (Atom).
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
