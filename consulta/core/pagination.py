@@ -1,5 +1,6 @@
 """Server-side pagination, shared by every list page; templates show it with ui.html's `pagination`."""
 from flask import request
+from flask_sqlalchemy.pagination import Pagination
 
 from consulta.extensions import db
 
@@ -17,3 +18,18 @@ def paginate(statement, *, per_page: int = PER_PAGE):
     page = request.args.get("page", 1, type=int) or 1
     return db.paginate(statement, page=min(max(page, 1), MAX_PAGE), per_page=min(per_page, MAX_PER_PAGE),
                        error_out=False, count=True)
+
+
+class _ListPage(Pagination):
+    def _query_items(self) -> list:
+        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def paginate_list(items: list, *, per_page: int = PER_PAGE):
+    """`paginate()` for a list already in memory (computed groups, say): the page from `?page=`."""
+    page = request.args.get("page", 1, type=int) or 1
+    return _ListPage(page=min(max(page, 1), MAX_PAGE), per_page=min(per_page, MAX_PER_PAGE), error_out=False,
+                     items=items)

@@ -7,7 +7,7 @@ from consulta.commitments import services as commitments
 from consulta.core.audit import history
 from consulta.core.errors import DomainError
 from consulta.core.forms import ConfirmForm
-from consulta.core.pagination import paginate
+from consulta.core.pagination import paginate, paginate_list
 from consulta.cycles.services import cycle_or_404
 from consulta.core.permissions import require
 from consulta.extensions import db
@@ -23,6 +23,7 @@ from consulta.triage.forms import (AssignForm, BulkForm, ClusterForm, DecisionFo
 from consulta.triage.models import TEMPLATE_LABELS, AnswerTemplate, TemplateState
 
 PREFIX = "/<slug>/<cycle_slug>/triaje"
+CLUSTERS_PER_PAGE = 6
 
 
 def _moderated_cycle(slug, cycle_slug):
@@ -193,6 +194,8 @@ def bulk(slug, cycle_slug):
         chosen = _chosen(cycle, form.references())
     except DomainError as error:
         form.attach(error)
+    if form.is_submitted() and not chosen and not form.form_errors:
+        form.attach(DomainError(None, _("Choose the proposals to answer in the queue first.")))
     if chosen and form.validate_on_submit():
         kwargs = {"outcome": form.outcome.data, "template": _bulk_template(cycle, form), **form.target_kwargs()}
         try:
@@ -255,8 +258,9 @@ def clusters(slug, cycle_slug):
             flash(_("%(num)s proposals were merged into %(reference)s and their authors told.",
                     num=len(others), reference=target.reference), "info")
             return redirect(url_for(".clusters", slug=slug, cycle_slug=cycle_slug))
-    return render_template("triage/clusters.html", cycle=cycle, groups=list(zip(groups, forms, strict=True)),
-                           labels=STATE_LABELS)
+    # A page of groups at a time: each carries its own form, and a large cycle has dozens.
+    shown = paginate_list(list(enumerate(zip(groups, forms, strict=True))), per_page=CLUSTERS_PER_PAGE)
+    return render_template("triage/clusters.html", cycle=cycle, groups=shown, labels=STATE_LABELS)
 
 
 # --- coverage (public) ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ server process (gunicorn) on a free port with a database of its own.
 Fixtures:
 - `live_server`: the running server (`.url`, `.database_url`, `.log()`); session-wide.
   `with live_server.app_context():` seeds its database through the services (commit yourself).
+- `demo_server`: another server, on a database of its own with `flask demo` loaded (about half a
+  minute, once per session); `.passwords` maps each demo account's email to its password.
 - `browser`: Chromium, headless; session-wide. `page` (a fresh context per test, es-CL, CSP
   bypassed so that axe can be injected) and `no_js_page` (JavaScript off, CSP enforced: a test
   whose pages break the policy, e.g. with a style attribute, errors at teardown; the refusals so far
@@ -47,6 +49,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 START_TIMEOUT = 60
 MEASURED_TYPES = {"document", "stylesheet", "script", "image", "font"}
+SERVER_SECRET_KEY = "live-server-testing-key-" + "x" * 16
 
 
 def pytest_collection_modifyitems(items):
@@ -63,13 +66,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _live_database(folder: Path) -> str:
-    """A database for the server alone: a SQLite file, or `<suite database>_live` on PostgreSQL,
+def _live_database(folder: Path, name: str) -> str:
+    """A database for the server alone: a SQLite file, or `<suite database>_<name>` on PostgreSQL,
     dropped and created again for each run."""
     if not os.environ.get("DATABASE_URL"):
-        return f"sqlite:///{folder / 'live.db'}"
+        return f"sqlite:///{folder / name}.db"
     suite = make_url(config._database_url())
-    live = suite.set(database=f"{suite.database}_live")
+    live = suite.set(database=f"{suite.database}_{name}")
     admin = create_engine(suite, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -96,6 +99,9 @@ class LiveServer:
     database_url: str
     log_path: Path
     process: subprocess.Popen
+    upload_dir: Path
+    # email -> password of the accounts `flask demo` printed (demo_server only)
+    passwords: dict = field(default_factory=dict)
     _seeding_app: Flask | None = None
 
     def log(self) -> str:
@@ -104,9 +110,10 @@ class LiveServer:
     @contextmanager
     def app_context(self):
         """An app context on the server's database, for seeding it through the services. The server
-        sees only what is committed."""
+        sees only what is committed; files and signed links made here are the server's too."""
         if self._seeding_app is None:
-            self._seeding_app = separate_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=self.database_url)
+            self._seeding_app = separate_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=self.database_url,
+                                             SECRET_KEY=SERVER_SECRET_KEY, UPLOAD_DIR=str(self.upload_dir))
         with self._seeding_app.app_context():
             yield self._seeding_app
 
@@ -174,16 +181,21 @@ def _stop(process: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    folder = Path(tempfile.mkdtemp(prefix="consulta-live-"))
+DEMO_ACCOUNT = re.compile(r"^\s+(\S+@\S+)\s+(\S+)\s{3}", re.MULTILINE)
+
+
+@contextmanager
+def serve(name: str, demo: bool = False):
+    """A gunicorn server on a free port and a database of its own, migrated (and with `flask demo`
+    loaded if `demo`); stopped, with its files, on exit."""
+    folder = Path(tempfile.mkdtemp(prefix=f"consulta-{name}-"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    database = _live_database(folder)
+    database = _live_database(folder, name)
     env = os.environ | {
         "FLASK_APP": "wsgi",
         "DATABASE_URL": database,
-        "SECRET_KEY": "live-server-testing-key-" + "x" * 16,
+        "SECRET_KEY": SERVER_SECRET_KEY,
         "CONSULTA_TESTING_HOOKS": "1",
         "RATELIMIT_ENABLED": "0",
         "CONSULTATION_MIN_SECONDS": "0",
@@ -195,18 +207,24 @@ def live_server():
     env.pop("MAIL_SERVER", None)  # emails are printed to the server log and kept in its outbox table
     env.pop("CONSULTA_ENV", None)
     log_path = folder / "server.log"
-    with open(log_path, "wb") as log:
-        migrated = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, timeout=120)
-    if migrated.returncode != 0:
-        raise RuntimeError(f"flask db upgrade failed for the live server:\n{log_path.read_text()}")
+    passwords = {}
+    steps = [["db", "upgrade"]] + ([["demo"]] if demo else [])
+    for step in steps:
+        done = subprocess.run([sys.executable, "-m", "flask", *step], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        with open(log_path, "a") as log:
+            log.write(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(step)} failed for the {name} server:\n{log_path.read_text()}")
+        passwords |= dict(DEMO_ACCOUNT.findall(done.stdout)) if step == ["demo"] else {}
     # One worker: the testing clock lives in the process, so every request must reach the same one.
     command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--bind",
                f"127.0.0.1:{port}", "--access-logfile", "-", "--graceful-timeout", "5", "wsgi:app"]
     log = open(log_path, "ab")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True, preexec_fn=_die_with_parent)
-    server = LiveServer(url=url, database_url=database, log_path=log_path, process=process)
+    server = LiveServer(url=url, database_url=database, log_path=log_path, process=process,
+                        upload_dir=folder / "uploads", passwords=passwords)
     try:
         _wait_until_healthy(server)
         yield server
@@ -215,6 +233,18 @@ def live_server():
         server.close()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    with serve("live") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_server():
+    with serve("demo", demo=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
