@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate demo serve extract-messages clean
+.PHONY: run test install translations migrate demo serve extract-messages clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The main pages at 360 and 1280 px in both languages, on the demo, into docs/screenshots/.
+screenshots: translations
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 # For developers: refresh the catalogues after adding or changing interface text.
 extract-messages: $(STAMP)
