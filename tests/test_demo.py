@@ -8,7 +8,7 @@ from consulta.accounts.models import User
 from consulta.commitments import services as commitments
 from consulta.commitments.models import Activity, PlanVersion
 from consulta.core import clock
-from consulta.consultation import services as consultation
+from consulta.consultation import services as consultation, targets
 from consulta.consultation.models import AppealState, Comment, CommentAppeal
 from consulta.core.audit import StateChange
 from consulta.core.permissions import can
@@ -354,7 +354,8 @@ def test_the_consultation_reads_the_seeds_comments_all_answered(demo, code, tota
 def test_the_fourth_plans_comments_have_replies_a_campaign_and_an_appeal(demo):
     database, _summary = demo
     cycle = _cycle(database, "PA4")
-    comments = database.session.scalars(select(Comment).where(Comment.cycle_id == cycle.id)).all()
+    comments = database.session.scalars(select(Comment).where(
+        Comment.cycle_id == cycle.id, Comment.target_kind.in_(targets.consultation_kinds()))).all()
     participants = [comment for comment in comments if not comment.staff]
     assert all(comment.answer_id is not None for comment in participants)
     assert any(comment.parent_id for comment in participants)
@@ -506,6 +507,20 @@ def test_every_commitment_of_the_published_plan_has_activities_reported_by_its_o
             corrected += report.corrected
     assert corrected >= 2
     assert {entity for _user, entity in _reporters(database)} == {c.entity.name for c in published}
+
+
+def test_a_mesa_member_asks_on_a_report_and_the_entity_answers_in_its_thread(demo, app):
+    from consulta.consultation.models import Comment
+
+    database, _summary = demo
+    comments = database.session.scalars(select(Comment).where(Comment.target_kind == "progress_report")
+                                        .order_by(Comment.id)).all()
+    question, answer = comments
+    assert not question.staff and question.author.email.startswith("mesa.sociedad.civil@")
+    assert answer.parent_id == question.id and answer.speaks_for == "Consejo para la Transparencia"
+    cycle = _cycle(database, "PA4")
+    page = app.test_client().get(f"/j/chile/{cycle.slug}/seguimiento/informes/{question.target_id}").get_data(as_text=True)
+    assert question.body in page and answer.body in page and "Entidad responsable: Consejo para la Transparencia" in page
 
 
 def test_each_reporter_account_reports_for_its_own_entity_only(demo):

@@ -466,6 +466,9 @@ def test_the_public_comments_on_a_report_while_the_plan_is_in_implementation(com
     comment = post_comment(report, author=citizen, text="¿Dónde está el acta?", alignment=Alignment.NEUTRAL)
     reply = post_comment(None, reply_to=comment, author=reporter, text="Está en el enlace del informe.")
     assert comment.target_kind == "progress_report" and reply.parent_id == comment.id
+    # The entity answers as itself: named on its reply, and like staff neither counted nor owed an answer.
+    assert reply.staff and reply.speaks_for == commitment.entity.name
+    assert not comment.staff and comment.speaks_for is None
 
 
 def test_the_report_page_shows_its_comments(commitment, reporter, client):
@@ -474,9 +477,11 @@ def test_the_report_page_shows_its_comments(commitment, reporter, client):
     phase = make_phase(commitment.cycle, PhaseKind.IMPLEMENTATION, first_day=today - timedelta(days=5),
                        last_day=today + timedelta(days=30))
     transition(phase, PhaseState.OPEN, actor=None)
-    post_comment(report, author=make_user(), text="Gracias por el detalle.", alignment=Alignment.A_FAVOR)
+    question = post_comment(report, author=make_user(), text="Gracias por el detalle.", alignment=Alignment.A_FAVOR)
+    post_comment(None, reply_to=question, author=reporter, text="Gracias a ustedes.")
     page = client.get(urls(commitment)["report"](report)).get_data(as_text=True)
     assert "Gracias por el detalle." in page and page.count("<h1") == 1
+    assert "Gracias a ustedes." in page and f"Entidad responsable: {commitment.entity.name}" in page
 
 
 # --- moderators complete an activity ----------------------------------------------------------------

@@ -165,8 +165,11 @@ class Comment(TimestampMixin, db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     sector: Mapped[Sector]
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    # Written by a moderator of the jurisdiction: neither counted as received nor answered.
+    # Written by a moderator of the jurisdiction, or by the institution the target is about (a progress
+    # report's responsible entity) answering: neither counted as received nor answered.
     staff: Mapped[bool] = mapped_column(default=False)
+    # The institution a staff comment speaks for, named as it was when written; None: the moderators.
+    speaks_for: Mapped[str | None] = mapped_column(String(200))
     alignment: Mapped[Alignment | None]
 
     # As typed (exports, editing); `body` is it through clean_html, the only form a page shows.

@@ -336,7 +336,8 @@ def post_comment(target, *, author, text, alignment=None, sector=Sector.CIUDADAN
     that must appear in the frozen text (of the part). reply_to: a shown top-level Comment of the same
     target. idempotency_key: the form's key — posting twice with it gives the first comment.
 
-    A moderator of the jurisdiction writes as staff: not counted, not answered, never held. Refused
+    A moderator of the jurisdiction writes as staff: not counted, not answered, never held; so does the
+    institution the target is about (its kind's `answered_by`), named on the comment. Refused
     (DomainError) outside the window (WindowClosed names the closing time), for another person's
     organisation, a quote not in the text, an empty or too long text.
     """
@@ -352,7 +353,8 @@ def post_comment(target, *, author, text, alignment=None, sector=Sector.CIUDADAN
     target = targets.target_of(target)
     cycle = target.cycle
     require(actor, "comment", cycle)
-    staff = can(author, "moderate", cycle)
+    speaks_for = target.kind.answered_by(target.obj, author) if target.kind.answered_by else None
+    staff = speaks_for is not None or can(author, "moderate", cycle)
     if staff:
         sector, organisation = Sector.CIUDADANIA, None
     else:
@@ -367,6 +369,7 @@ def post_comment(target, *, author, text, alignment=None, sector=Sector.CIUDADAN
         version_id=version.id if version is not None else None,
         part=_part(target, part) if parent is None else None, author_id=author.id, sector=sector,
         organisation_id=organisation.id if organisation is not None else None, staff=staff,
+        speaks_for=speaks_for,
         alignment=_alignment(alignment) if parent is None else None,
         parent_id=parent.id if parent is not None else None,
         idempotency_key=idempotency_key or new_idempotency_key(), created_at=clock.now(),

@@ -42,19 +42,22 @@ class TargetKind:
     # Counted as "comentarios recibidos en la consulta pública" of its cycle.
     consultation: bool = False
     url_of: Callable | None = None
+    # (obj, user) -> the name of the institution `user` answers for on this target, or None.
+    answered_by: Callable | None = None
 
 
 _kinds: dict[str, TargetKind] = {}
 
 
 def register_target(kind: str, loader, *, model, window_of, jurisdiction_of, label, cycle_of, version_of=None,
-                    text_of=None, parts=(), consultation=False, url_of=None) -> TargetKind:
+                    text_of=None, parts=(), consultation=False, url_of=None, answered_by=None) -> TargetKind:
     """Make objects of `model` commentable under the name `kind` (stored with every comment)."""
     if kind in _kinds:
         raise RuntimeError(f"A comment target named {kind!r} is already registered.")
     registered = TargetKind(kind=kind, model=model, loader=loader, window_of=window_of,
                             jurisdiction_of=jurisdiction_of, label=label, cycle_of=cycle_of, version_of=version_of,
-                            text_of=text_of, parts=tuple(parts), consultation=consultation, url_of=url_of)
+                            text_of=text_of, parts=tuple(parts), consultation=consultation, url_of=url_of,
+                            answered_by=answered_by)
     _kinds[kind] = registered
     return registered
 

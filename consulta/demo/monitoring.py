@@ -6,7 +6,8 @@ proceso") — and today's view shows how they ended: the third completed, the fo
 done, so late. The other commitments make the tracker a mix: activities completed on time, some
 completed late (the social unrest of October 2019 and the pandemic of 2020 put workshops off), some
 never reported done (late); N° 7's reporter went silent after March 2019, so from October 2019 it has
-had no report in six months; two reports were corrected. Every report is dated inside the
+had no report in six months; two reports were corrected. On N° 4's report that the adhesions were
+signed, the Mesa's civil-society member asks a question and the Consejo answers in the thread. Every report is dated inside the
 implementation phase, which ended in August 2020: today every activity has ended. N° 4's activities
 also name their deliverable and the milestone that shows each done.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from consulta.commitments import services as commitments
+from consulta.consultation import services as consultation
+from consulta.consultation.models import Alignment
 from consulta.cycles.models import PhaseKind
 from consulta.demo.base import ACCOUNTS
 from consulta.demo.loader import Demo, during
@@ -66,6 +69,13 @@ DETAILS_OF_4 = (
      "El diagnóstico de cada municipio adherido, publicado."),
     ("Los informes de asesoría y de monitoreo.", "El informe final de monitoreo, publicado."),
 )
+
+# (commitment, activity position, report day): the Mesa's question and the entity's answer, days later.
+DIALOGUE = ((4, 1, date(2019, 10, 28)), "mesa_sociedad_civil",
+            "¿Cuántos de los municipios que firmaron están en regiones alejadas de la capital? El compromiso "
+            "pone el énfasis en ellos.",
+            "Por ahora casi todas son de la Región Metropolitana; las invitaciones a municipios de regiones "
+            "extremas salen este año. El seguimiento municipal muestra el estado y el acta de cada uno.")
 
 R = Report
 REPORTS = (
@@ -219,6 +229,8 @@ def progress_reports(demo: Demo, cycle, phase) -> None:
         reporter = demo.users[reporters[entity]]
         links = (EVIDENCE[entity],) if item.percent is None else ()
         sent = {}
+        if (item.number, item.position, item.on) == DIALOGUE[0]:
+            _discuss(timeline, demo, item.on, sent, reporter, tz)
 
         def submit(activity=activity, item=item, reporter=reporter, links=links, sent=sent):
             sent["report"] = monitoring.submit_report(
@@ -236,3 +248,13 @@ def progress_reports(demo: Demo, cycle, phase) -> None:
     timeline.play()
     corrected = sum(1 for item in REPORTS if item.correction)
     demo.log(f"monitoring: {len(REPORTS)} progress reports on {len(activities)} commitments, {corrected} corrected")
+
+
+def _discuss(timeline: Timeline, demo: Demo, reported_on: date, sent: dict, reporter, tz) -> None:
+    _key, asker, question, answer = DIALOGUE
+    asked = {}
+    timeline.at(local_moment(reported_on + timedelta(days=3), 18, 40, tz), lambda: asked.update(
+        comment=consultation.post_comment(sent["report"], author=demo.users[asker], text=question,
+                                          alignment=Alignment.NEUTRAL)))
+    timeline.at(local_moment(reported_on + timedelta(days=5), 9, 15, tz), lambda: consultation.post_comment(
+        None, reply_to=asked["comment"], author=reporter, text=answer))

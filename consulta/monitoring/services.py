@@ -51,7 +51,7 @@ from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
 from consulta.core.i18n import local_date
 from consulta.core.outbox import absolute_url, queue_email
-from consulta.core.permissions import require
+from consulta.core.permissions import can, require
 from consulta.core.windows import has_closed, is_open, local_to_utc, to_local, window_from_dates
 from consulta.cycles.models import EARLIEST_DATE, LATEST_DATE, Cycle, PhaseKind
 from consulta.extensions import db
@@ -926,6 +926,7 @@ targets.register_target(
     window_of=lambda report: report.cycle.phase(PhaseKind.IMPLEMENTATION),
     jurisdiction_of=lambda report: report.cycle.jurisdiction, cycle_of=lambda report: report.cycle,
     label=_report_label, url_of=_report_page,
+    answered_by=lambda report, user: report.entity.name if can(user, "report_progress", report.entity) else None,
 )
 
 
