@@ -41,3 +41,11 @@ extract-messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/*.db*
+
+# Benchmark (bench/RESULTS.md): fill DATABASE_URL at a national scale, then measure it under gunicorn.
+.PHONY: bench-generate bench-run
+bench-generate: $(STAMP)
+	$(BIN)/python -m bench.generate $(BENCH_ARGS)
+
+bench-run: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
