@@ -177,15 +177,31 @@ def pages(app) -> list[tuple[str, str]]:
     ]
 
 
+def drain(base: str) -> None:
+    """Wait (at most two minutes) until the server answers at once again: requests a slow page left
+    queued are still being served after wrk stops, and would weigh on the next page's figures."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(base + "/health", timeout=120).read()
+        except OSError:
+            pass
+        if time.monotonic() - started < 0.5:
+            return
+
+
 def probe_page(url: str) -> tuple[int, int, int | None]:
     """(status, HTML bytes, SQL statements) of one request."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=120) as response:
             body = response.read()
             statements = response.headers.get(SQL_HEADER)
             return response.status, len(body), int(statements) if statements is not None else None
     except urllib.error.HTTPError as error:
         return error.code, len(error.read()), None
+    except OSError:
+        return 0, 0, None
 
 
 def wrk(url: str, duration: int, script: str) -> dict:
@@ -205,7 +221,15 @@ def milliseconds(microseconds) -> str:
     return f"{microseconds / 1000:.1f}"
 
 
+def warm_up(url: str) -> None:
+    """Each gunicorn worker compiles its templates and opens its connections on its first requests:
+    a short unrecorded load first, so that the measured seconds are the steady state."""
+    subprocess.run([shutil.which("wrk"), "--threads", "1", "--connections", "8", "--duration", "2s", url],
+                   capture_output=True, timeout=60)
+
+
 def run_reads(app_url, hello_url, page_list, duration, script, out) -> list[dict]:
+    warm_up(hello_url + "/")
     hello = wrk(hello_url + "/", duration, script)
     out(f"hello world: {hello['rps']:.0f} requests/s, p50 {milliseconds(hello['p50'])} ms, "
         f"p95 {milliseconds(hello['p95'])} ms, p99 {milliseconds(hello['p99'])} ms")
@@ -214,7 +238,9 @@ def run_reads(app_url, hello_url, page_list, duration, script, out) -> list[dict
     out("|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name, path in page_list:
+        drain(app_url)
         status, size, statements = probe_page(app_url + path)
+        warm_up(app_url + path)
         result = wrk(app_url + path, duration, script)
         errors = result["status_errors"] + result["socket_errors"]
         rows.append({"page": name, "path": path, "status": status, "bytes": size, "sql": statements, **result})
@@ -457,6 +483,7 @@ def main(argv=None) -> int:
                                       env=env, name="hello")
             figures = {"reads": run_reads(app_url, hello_url, page_list, args.duration, script.name, print)}
             if not args.skip_writes:
+                drain(app_url)
                 figures["writes"] = write_mix(app_url, app, proposals=args.proposals, comments=args.comments,
                                               seconds=args.writes_seconds, clients=args.clients, out=print)
         except KeyboardInterrupt:

@@ -254,6 +254,31 @@ def make_proposal(cycle=None, **overrides):
     return proposal
 
 
+def make_proposals(cycle, count, **overrides):
+    """`count` proposals written straight into the table (one statement, no services): volume for the
+    tests that check a page runs the same statements at any size. Each row is a valid received
+    proposal from the form by one new citizen, numbered after the cycle's last."""
+    from sqlalchemy import func, insert, select
+
+    from consulta.core import clock
+    from consulta.proposals.models import Proposal
+    from consulta.proposals.services import areas
+
+    author = overrides.pop("author", None) or make_user()
+    area = overrides.pop("area", None) or areas(cycle)[0]
+    first = (db.session.scalar(select(func.max(Proposal.number)).where(Proposal.cycle_id == cycle.id)) or 0) + 1
+    now = clock.now()
+    db.session.execute(insert(Proposal.__table__), [{
+        "cycle_id": cycle.id, "number": number, "reference": f"{cycle.code}-{number:04d}", "state": "SUBMITTED",
+        "channel": "FORM", "sector": "CIUDADANIA", "title": f"Propuesta en volumen {number}",
+        "problem": "Falta información.", "body": "Publicarla.", "area_id": area.id, "author_id": author.id,
+        "submitted_at": now, "received_on": now.date(), "version_count": 1,
+        "idempotency_key": f"volume-{cycle.id}-{number}", "search_text": f"propuesta en volumen {number}",
+        "title_terms": "", "body_terms": "", "created_at": now, "updated_at": now, **overrides,
+    } for number in range(first, first + count)])
+    db.session.flush()
+
+
 def make_draft(cycle=None, owner=None, **overrides):
     """A private draft, complete enough to send unless told otherwise."""
     from consulta.proposals.models import OgpValue

@@ -18,7 +18,8 @@ from consulta.cycles import services
 from consulta.cycles.models import WINDOW_CLOSED, WINDOW_OPENED, Cycle, PhaseKind, PhaseState
 from consulta.jurisdictions.models import Role
 from consulta.jurisdictions.services import follow
-from tests.factories import make_cycle, make_grant, make_jurisdiction, make_national, make_phase, make_user
+from tests.factories import (make_cycle, make_grant, make_intake_cycle, make_jurisdiction, make_national, make_phase,
+                             make_proposals, make_user)
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
@@ -700,3 +701,22 @@ def test_every_cycle_address_with_an_unknown_or_impossible_slug_is_404(app, clie
         for rule in rules:
             path = rule.replace("<slug>/<cycle_slug>", slugs)
             assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("page", ["home", "cycle"])
+def test_the_home_and_cycle_pages_run_the_same_statements_at_ten_and_a_thousand_proposals(
+        client, db, count_queries, page):
+    cycle = make_intake_cycle()
+    address = "/" if page == "home" else f"/j/{cycle.jurisdiction.slug}/{cycle.slug}"
+
+    def statements() -> int:
+        db.session.flush()
+        db.session.expire_all()
+        with count_queries() as counted:
+            assert client.get(address).status_code == 200
+        return counted.n
+
+    make_proposals(cycle, 10)
+    few = statements()
+    make_proposals(cycle, 990)
+    assert statements() == few <= 10

@@ -26,7 +26,8 @@ from consulta.proposals import services, similarity
 from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Proposal, ProposalState,
                                        WithdrawalReason)
 from tests.factories import (make_area, make_cycle, make_draft, make_intake_cycle, make_moderator, make_national,
-                             make_organisation, make_phase, make_proposal, make_representation, make_user)
+                             make_organisation, make_phase, make_proposal, make_proposals, make_representation,
+                             make_user)
 
 SECOND = timedelta(seconds=1)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -982,3 +983,52 @@ def test_the_cycle_page_links_the_register_and_the_form_while_intake_is_open(db,
     clock.at(intake(cycle).closes_at)
     html = client.get(cycle_page).get_data(as_text=True)
     assert f'href="{path(cycle)}"' in html and f'href="{path(cycle, "nueva")}"' not in html
+
+
+@pytest.mark.parametrize("page", ["detail", "last", "filtered", "search"])
+def test_register_pages_and_a_proposal_page_run_the_same_statements_at_ten_and_a_thousand(
+        db, client, count_queries, page):
+    cycle = make_intake_cycle()
+    other_area = services.areas(cycle)[1]
+    organisation = make_organisation()
+    make_proposal(cycle, author=organisation.representations[0].user, organisation=organisation,
+                  title="La propuesta mostrada")
+    shown = services.find(cycle, f"{cycle.code}-0001")
+
+    def address(size):
+        in_area = services.received_count(cycle, area=other_area)
+        return {"detail": page_of(shown), "last": path(cycle) + f"?page={(size - 1) // 20 + 1}",
+                "filtered": path(cycle) + f"?area={other_area.id}&page={(in_area - 1) // 20 + 1}",
+                "search": path(cycle) + "?q=volumen+propuesta"}[page]
+
+    def statements(size) -> int:
+        wanted = address(size)
+        db.session.flush()
+        db.session.expire_all()
+        with count_queries() as counted:
+            response = client.get(wanted)
+        assert response.status_code == 200
+        return counted.n
+
+    make_proposals(cycle, 5)
+    make_proposals(cycle, 4, area_id=other_area.id)
+    few = statements(10)
+    make_proposals(cycle, 495)
+    make_proposals(cycle, 495, area_id=other_area.id)
+    assert services.received_count(cycle) == 1000
+    assert statements(1000) == few <= 10
+
+
+def test_the_register_reads_its_second_half_from_the_end_in_the_same_order(db, client):
+    cycle = make_intake_cycle()
+    make_proposals(cycle, 45)
+    numbers = re.compile(rf"{cycle.code}-(\d{{4}})")
+
+    def shown(query):
+        html = client.get(path(cycle) + query).get_data(as_text=True)
+        return list(dict.fromkeys(int(n) for n in numbers.findall(html)))
+
+    assert shown("") == list(range(1, 21))
+    assert shown("?page=2") == list(range(21, 41))
+    assert shown("?page=3") == list(range(41, 46))
+    assert shown("?page=4") == []

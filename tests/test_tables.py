@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -912,3 +912,35 @@ def test_the_registration_page_says_when_registration_closed(client, table, logi
     refused = client.post(path, data={"take_part_as": "ciudadania", "csrf_token": token}).get_data(as_text=True)
     assert "This closed on" in refused and 'id="error-summary"' in refused
     assert states(table) == {}
+
+
+def test_a_table_page_runs_the_same_statements_at_ten_and_a_thousand_registrations(client, db, cycle, moderator,
+                                                                                  count_queries):
+    table = make_table(cycle, actor=moderator, capacity=2000)
+
+    def register(count):
+        # Straight into the tables, as confirmed seats with the counter kept equal to a recount.
+        start = _db.session.scalar(select(func.count(User.id)))
+        _db.session.execute(insert(User.__table__), [
+            {"email": f"volumen{start + n}@example.org", "display_name": f"Persona {n}", "locale": "es",
+             "state": "ACTIVE", "session_version": 0, "created_at": table.created_at, "updated_at": table.created_at}
+            for n in range(count)])
+        people = _db.session.scalars(select(User.id).order_by(User.id.desc()).limit(count)).all()
+        _db.session.execute(insert(Registration.__table__), [
+            {"table_id": table.id, "user_id": person, "sector": "CIUDADANIA", "needs": "", "code": f"V{person:07d}",
+             "state": "CONFIRMED", "created_at": table.created_at, "updated_at": table.created_at}
+            for person in people])
+        table.seats_taken += count
+        _db.session.flush()
+        assert_counter_matches(table)
+
+    def statements() -> int:
+        _db.session.expire_all()
+        with count_queries() as counted:
+            assert client.get(f"/mesas/{table.id}").status_code == 200
+        return counted.n
+
+    register(10)
+    few = statements()
+    register(990)
+    assert statements() == few <= 10

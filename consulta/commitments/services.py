@@ -36,6 +36,7 @@ from consulta.commitments.models import (
     Activity, Commitment, CommitmentOrigin, CommitmentSnapshot, CommitmentState, CommitmentValue, PlanVersion,
     VersionPurpose,
 )
+from consulta.core import memo
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
 from consulta.core.i18n import local_date
@@ -452,10 +453,15 @@ def latest_version(cycle) -> PlanVersion | None:
 
 
 def consultation_version(cycle) -> PlanVersion | None:
-    """The version put to public consultation last (the text comments quote)."""
-    return db.session.scalar(select(PlanVersion).where(PlanVersion.cycle_id == cycle.id,
-                                                       PlanVersion.purpose == VersionPurpose.CONSULTATION_DRAFT)
-                             .order_by(PlanVersion.number.desc()).limit(1))
+    """The version put to public consultation last (the text comments quote). A thread page asks it
+    for every label and link it shows: read once per request, forgotten when a version is frozen."""
+    return memo.remembered(_CONSULTATION_VERSION, cycle.id, lambda: db.session.scalar(
+        select(PlanVersion).where(PlanVersion.cycle_id == cycle.id,
+                                  PlanVersion.purpose == VersionPurpose.CONSULTATION_DRAFT)
+        .order_by(PlanVersion.number.desc()).limit(1)))
+
+
+_CONSULTATION_VERSION = "commitments.consultation_version"
 
 
 def _contents_of(version) -> dict[int, dict]:
@@ -477,6 +483,7 @@ def _freeze(cycle, *, actor, purpose: VersionPurpose, label: str = "") -> PlanVe
                                                     content=content))
     db.session.add(version)
     record_event(version, "CREATED", actor=actor, reason=label)
+    memo.forget(_CONSULTATION_VERSION)
     return version
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consulta.core import clock
@@ -213,6 +214,16 @@ class Comment(TimestampMixin, db.Model):
         Index("ix_comment_fingerprint", "target_kind", "target_id", "fingerprint_hash"),
         Index("ix_comment_parent", "parent_id", "created_at"),
         Index("ix_comment_campaign", "campaign_of_id"),
+        # Counts read from an index alone, never from a million rows' text: a thread's figures, and the
+        # comments a cycle received (its gauge, the statistics).
+        Index("ix_comment_thread_counts", "target_kind", "target_id", "staff", "state", "alignment", "hidden_reason",
+              "parent_id", "campaign_of_id"),
+        Index("ix_comment_counted", "cycle_id", "target_kind", "staff", "state", "answer_id", "target_id", "id"),
+        # A thread's pages, newest or oldest first, straight from the index: PostgreSQL does not read
+        # the order of ix_comment_thread past its IS NULL columns, and sorted the whole thread instead.
+        Index("ix_comment_thread_page", "target_kind", "target_id", "created_at", "id",
+              sqlite_where=sql_text("parent_id IS NULL AND campaign_of_id IS NULL"),
+              postgresql_where=sql_text("parent_id IS NULL AND campaign_of_id IS NULL")),
     )
 
     @property

@@ -46,7 +46,7 @@ from consulta.core import clock, exports, windows
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError, WindowClosed
 from consulta.core.outbox import absolute_url, queue_email
-from consulta.core.pagination import paginate
+from consulta.core.pagination import paginate, paginate_from_either_end
 from consulta.core.permissions import can, require
 from consulta.core.sanitize import clean_html
 from consulta.core.sectors import Sector
@@ -738,24 +738,31 @@ def _thread_filter(target):
     return and_(Comment.target_kind == target.kind.kind, Comment.target_id == target.id)
 
 
-def thread(target, *, order="recientes"):
+def thread(target, *, order="recientes", total=None):
     """A page (?page=, 30 a page) of the target's top-level comments, newest or oldest first, each an
     Entry with its replies and its campaign. The same number of statements whatever the thread's
-    size: the page's ids come from the thread index (target, parent, campaign, created_at, id), then
-    the page's rows, their replies and their campaigns in one query each."""
-    direction = (Comment.created_at.asc(), Comment.id.asc()) if order == "antiguos" else \
-        (Comment.created_at.desc(), Comment.id.desc())
-    page = paginate(select(Comment.id).where(_thread_filter(target), Comment.parent_id.is_(None),
-                                             Comment.campaign_of_id.is_(None)).order_by(*direction),
-                    per_page=PER_PAGE)
+    size: the page's ids come from the thread index (target, parent, campaign, created_at, id), read
+    from the nearer end so that the last page of a long thread costs what the first does, then the
+    page's rows with their replies, and their campaigns, in one query each. `total`: how many
+    top-level comments the thread has, when the caller counted them already (thread_counts)."""
+    newest = (Comment.created_at.desc(), Comment.id.desc())
+    oldest = (Comment.created_at.asc(), Comment.id.asc())
+    direction, opposite = (oldest, newest) if order == "antiguos" else (newest, oldest)
+    top_level = select(Comment.id).where(_thread_filter(target), Comment.parent_id.is_(None),
+                                         Comment.campaign_of_id.is_(None))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(top_level.subquery()))
+    page = paginate_from_either_end(top_level.order_by(*direction), top_level.order_by(*opposite), total=total,
+                                    per_page=PER_PAGE)
     ids = list(page.items)
     shown = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.answer))
-    rows = {comment.id: comment for comment in db.session.scalars(
-        select(Comment).where(Comment.id.in_(ids)).options(*shown))}
-    replies = {}
-    for reply in db.session.scalars(select(Comment).where(Comment.parent_id.in_(ids)).options(*shown)
-                                    .order_by(Comment.created_at, Comment.id)):
-        replies.setdefault(reply.parent_id, []).append(reply)
+    rows, replies = {}, {}
+    for comment in db.session.scalars(select(Comment).where(or_(Comment.id.in_(ids), Comment.parent_id.in_(ids)))
+                                      .options(*shown).order_by(Comment.created_at, Comment.id)):
+        if comment.id in ids and comment.parent_id is None:
+            rows[comment.id] = comment
+        else:
+            replies.setdefault(comment.parent_id, []).append(comment)
     campaigns = _campaigns(ids)
     page.items = [Entry(comment=rows[comment_id], replies=replies.get(comment_id, []),
                         cosigners=campaigns.get(comment_id, ([], 0))[0],
@@ -795,21 +802,25 @@ def replies_of(comment) -> list[Comment]:
 
 
 def thread_counts(target) -> dict:
-    """The target's participants' comments by alignment (top level, shown) and hidden by reason."""
-    rows = db.session.execute(
-        select(Comment.state, Comment.alignment, Comment.hidden_reason, func.count())
-        .where(_thread_filter(target), Comment.staff.is_(False))
-        .group_by(Comment.state, Comment.alignment, Comment.hidden_reason)).all()
+    """The target's participants' comments by alignment (top level, shown) and hidden by reason, and
+    `top_level`: the entries its pages list (staff included), counted in the same statement."""
+    listed = and_(Comment.parent_id.is_(None), Comment.campaign_of_id.is_(None))
+    keys = (Comment.state, Comment.alignment, Comment.hidden_reason, Comment.staff,
+            case((listed, True), else_=False).label("listed"))
+    rows = db.session.execute(select(*keys, func.count()).where(_thread_filter(target)).group_by(*keys)).all()
     alignment = {member: 0 for member in Alignment}
     hidden = {}
-    total = 0
-    for state, aligned, reason, n in rows:
+    total = top_level = 0
+    for state, aligned, reason, staff, is_listed, n in rows:
+        top_level += n if is_listed else 0
+        if staff:
+            continue
         total += n
         if state is CommentState.PUBLISHED and aligned is not None:
             alignment[aligned] += n
         elif state in (CommentState.HIDDEN, CommentState.PENDING_REVIEW):
             hidden[reason] = hidden.get(reason, 0) + n
-    return {"total": total, "alignment": alignment, "hidden": hidden}
+    return {"total": total, "alignment": alignment, "hidden": hidden, "top_level": top_level}
 
 
 # --- the moderators' queue -----------------------------------------------------------------------

@@ -115,9 +115,10 @@ def _thread_page(target):
     if version is not None and target.kind.kind == "commitment":
         frozen = next((content for row, content in zip(version.snapshots, commitments.readable(version))
                        if row.commitment_id == target.id), None)
+    counts = services.thread_counts(target)
     return render_template(
         "consultation/thread.html", target=target, cycle=target.cycle, version=version, frozen=frozen, form=form,
-        page=services.thread(target, order=order), order=order, counts=services.thread_counts(target),
+        page=services.thread(target, order=order, total=counts["top_level"]), order=order, counts=counts,
         notice=services.closed_notice(target), open=is_open, labels=_labels(),
         moderator=can(current_user, "moderate", target.cycle),
         editable=lambda comment: services.editable(comment, window_open=is_open),
@@ -127,7 +128,8 @@ def _thread_page(target):
 @bp.route(f"{PREFIX}/plan", methods=["GET", "POST"])
 @posting_limited
 def plan_thread(slug, cycle_slug):
-    target = services.plan_target(cycle_or_404(slug, cycle_slug))
+    cycle = cycle_or_404(slug, cycle_slug)
+    target = services.plan_target(cycle)
     if target is None:
         abort(404)
     return _thread_page(target)
@@ -136,7 +138,10 @@ def plan_thread(slug, cycle_slug):
 @bp.route(f"{PREFIX}/compromisos/<int:number>", methods=["GET", "POST"])
 @posting_limited
 def commitment_thread(slug, cycle_slug, number):
-    target = services.commitment_target(cycle_or_404(slug, cycle_slug), number)
+    # Held for the whole request: the session keeps loaded rows only while something refers to them,
+    # and the target reads its cycle and jurisdiction many times.
+    cycle = cycle_or_404(slug, cycle_slug)
+    target = services.commitment_target(cycle, number)
     if target is None:
         abort(404)
     return _thread_page(target)

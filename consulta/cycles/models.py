@@ -121,7 +121,8 @@ class Phase(TimestampMixin, db.Model):
     state: Mapped[PhaseState | None]
 
     cycle: Mapped[Cycle] = relationship(back_populates="phases")
-    sector_windows: Mapped[list["SectorWindow"]] = relationship(back_populates="phase",
+    # Read with the phases in one more statement, however many phases a page asks "open?" about.
+    sector_windows: Mapped[list["SectorWindow"]] = relationship(back_populates="phase", lazy="selectin",
                                                                  cascade="all, delete-orphan")
 
     __table_args__ = (

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.exceptions import HTTPException
 
 from consulta.core import clock, windows
@@ -66,7 +66,8 @@ def cycle_or_404(slug: str, cycle_slug: str) -> Cycle:
     # Jurisdictions' slugs follow the same pattern; see jurisdiction_or_404 for why it is checked first.
     if not (SLUG_PATTERN.match(slug) and SLUG_PATTERN.match(cycle_slug)):
         abort(404)
-    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction)
+    # Every cycle page shows its jurisdiction: read with the cycle rather than by a second query.
+    return db.first_or_404(select(Cycle).join(Cycle.jurisdiction).options(contains_eager(Cycle.jurisdiction))
                            .where(Jurisdiction.slug == slug, Cycle.slug == cycle_slug))
 
 

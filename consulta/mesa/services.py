@@ -37,7 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from consulta.commitments import services as commitments
 from consulta.commitments.models import PlanVersion
-from consulta.core import clock
+from consulta.core import clock, memo
 from consulta.core.audit import record_event, transition
 from consulta.core.errors import DomainError
 from consulta.core.i18n import local_date
@@ -660,8 +660,13 @@ def publications(cycle) -> list[PlanPublication]:
 
 
 def current_publication(cycle) -> PlanPublication | None:
-    return db.session.scalar(select(PlanPublication).where(PlanPublication.cycle_id == cycle.id)
-                             .order_by(PlanPublication.id.desc()).limit(1))
+    # The cycle page and monitoring's links ask it several times: read once per request.
+    return memo.remembered(_CURRENT_PUBLICATION, cycle.id, lambda: db.session.scalar(
+        select(PlanPublication).where(PlanPublication.cycle_id == cycle.id)
+        .order_by(PlanPublication.id.desc()).limit(1)))
+
+
+_CURRENT_PUBLICATION = "mesa.current_publication"
 
 
 def publication_of(cycle, version_number) -> PlanPublication | None:
@@ -725,6 +730,7 @@ def publish(version, *, actor, reason="") -> PlanPublication:
                    message=_("Say why the published plan is corrected: the reason is public."))
     publication = PlanPublication(cycle=cycle, version=version, act=approving_act(version), reason=reason,
                               published_at=clock.now(), published_by_id=actor.id)
+    memo.forget(_CURRENT_PUBLICATION)
     try:
         with db.session.begin_nested():
             db.session.add(publication)

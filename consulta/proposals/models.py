@@ -215,6 +215,8 @@ class Proposal(TimestampMixin, db.Model):
         CheckConstraint("(state = 'MERGED') = (merged_into_id IS NOT NULL)", name="merged_has_target"),
         CheckConstraint("merged_into_id <> id", name="not_merged_into_itself"),
         Index("ix_proposal_cycle_state", "cycle_id", "state"),
+        # The register's per-sector and per-area figures and the statistics' tallies, from the index alone.
+        Index("ix_proposal_cycle_sector_area", "cycle_id", "sector", "area_id", "channel"),
     )
 
     @property

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consulta.accounts.exports import register_data_export
 from consulta.core import clock, exports, storage
@@ -23,6 +24,7 @@ from consulta.core.audit import history, record_event, transition
 from consulta.core.errors import DomainError, PermissionDenied
 from consulta.core.outbox import absolute_url, queue_email
 from consulta.core.permissions import require
+from consulta.core.pagination import paginate_from_either_end
 from consulta.core.sectors import Sector
 from consulta.core.windows import to_local
 from consulta.cycles import services as cycles
@@ -533,16 +535,26 @@ def received_count(cycle, **filters) -> int:
     return db.session.scalar(select(func.count()).select_from(inner))
 
 
-def counts(cycle, **filters) -> dict:
-    """How many received proposals per sector and per area (zeros included), for the register."""
-    inner = received(cycle, **filters).order_by(None).subquery()
-    by_sector = dict(db.session.execute(select(inner.c.sector, func.count()).group_by(inner.c.sector)).all())
-    by_area = db.session.execute(
-        select(ThematicArea, func.count(inner.c.id)).outerjoin(inner, inner.c.area_id == ThematicArea.id)
-        .where(ThematicArea.cycle_id == cycle.id)
-        .group_by(ThematicArea.id).order_by(ThematicArea.position, ThematicArea.id)).all()
+def counts(cycle, *, areas_shown=None, **filters) -> dict:
+    """How many received proposals per sector and per area (zeros included) and in all, for the
+    register: one grouped statement, answered from the (cycle, sector, area) index when unfiltered.
+    areas_shown: the cycle's areas when the caller has them already (areas(cycle))."""
+    inner = received(cycle, **filters).order_by(None).with_only_columns(Proposal.sector, Proposal.area_id).subquery()
+    rows = db.session.execute(select(inner.c.sector, inner.c.area_id, func.count())
+                              .group_by(inner.c.sector, inner.c.area_id)).all()
+    by_sector, by_area = {}, {}
+    for sector, area_id, n in rows:
+        by_sector[sector] = by_sector.get(sector, 0) + n
+        by_area[area_id] = by_area.get(area_id, 0) + n
     return {"sector": [(sector, by_sector.get(sector, 0)) for sector in Sector],
-            "area": [(area, n) for area, n in by_area]}
+            "area": [(area, by_area.get(area.id, 0)) for area in (areas_shown or areas(cycle))],
+            "total": sum(by_sector.values())}
+
+
+def listing_page(cycle, *, total, **filters):
+    """A page (?page=) of the register: `listing()` read from the nearer end of the `total` rows."""
+    forward = listing(cycle, **filters)
+    return paginate_from_either_end(forward, forward.order_by(None).order_by(Proposal.number.desc()), total=total)
 
 
 def listing(cycle, **filters):
@@ -552,8 +564,14 @@ def listing(cycle, **filters):
 
 
 def find(cycle, reference) -> Proposal | None:
-    return db.session.scalar(select(Proposal).where(Proposal.cycle_id == cycle.id,
-                                                    Proposal.reference == reference))
+    """The proposal with what its page shows, read in one statement; its cycle is the one given."""
+    proposal = db.session.scalar(
+        select(Proposal).where(Proposal.cycle_id == cycle.id, Proposal.reference == reference)
+        .options(joinedload(Proposal.area), joinedload(Proposal.organisation), joinedload(Proposal.author),
+                 joinedload(Proposal.value_rows)))
+    if proposal is not None:
+        set_committed_value(proposal, "cycle", cycle)
+    return proposal
 
 
 def similar_to(cycle, *, title, text, exclude=None, limit=SIMILAR_SHOWN) -> list[tuple[Proposal, float]]:

@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from consulta.core import exports, storage
 from consulta.core.errors import DomainError
-from consulta.core.pagination import paginate
 from consulta.core.permissions import can, require
 from consulta.cycles.services import cycle_or_404
 from consulta.extensions import db
@@ -39,19 +38,21 @@ def detail_url(proposal) -> str:
 # --- the register ----------------------------------------------------------------------------
 
 def _filters(cycle):
+    choices = services.filter_choices(cycle)
     form = RegisterFilterForm(request.args)
-    form.fill_choices(**services.filter_choices(cycle))
-    return form, form.filters()
+    form.fill_choices(**choices)
+    return form, form.filters(), choices
 
 
 def _register_page(cycle, *, private: bool):
-    form, filters = _filters(cycle)
-    page = paginate(services.listing(cycle, **filters))
+    form, filters, choices = _filters(cycle)
+    counts = services.counts(cycle, areas_shown=choices["areas"], **filters)
+    page = services.listing_page(cycle, total=counts["total"], **filters)
     return render_template(
         "proposals/register.html", cycle=cycle, page=page, filters_form=form, query_args=form.query_args(),
-        counts=services.counts(cycle, **filters), total=page.total, private=private,
-        emails=services.contact_addresses(page.items) if private else {},
-        intake_open=services.intake_open(cycle), unfiltered_total=services.received_count(cycle),
+        counts=counts, total=page.total, private=private,
+        emails=services.contact_addresses(page.items) if private else {}, intake_open=services.intake_open(cycle),
+        unfiltered_total=services.received_count(cycle) if filters else counts["total"],
     )
 
 
@@ -70,7 +71,7 @@ def moderation(slug, cycle_slug):
 @bp.route(f"{PREFIX}/exportar.<any(csv, json, xlsx):fmt>")
 def export(slug, cycle_slug, fmt):
     cycle = cycle_or_404(slug, cycle_slug)
-    _form, filters = _filters(cycle)
+    _form, filters, _choices = _filters(cycle)
     return exports.download(fmt, services.EXPORT_FIELDS, services.stream_export_rows(cycle, **filters),
                             filename=f"{cycle.jurisdiction.slug}-{cycle.slug}-propuestas.{fmt}", title="propuestas",
                             key="proposals", jurisdiction=cycle.jurisdiction.name, cycle=cycle.name,

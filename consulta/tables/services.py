@@ -644,9 +644,14 @@ def attendance_by_cycle(cycle_ids) -> list[tuple[WorkingTable, bool, int]]:
 
 
 def cycle_summary(cycle) -> dict:
-    """For the cycle's page: its tables, those that took place, and their attendees."""
-    total = db.session.scalar(select(func.count()).select_from(WorkingTable).where(WorkingTable.cycle_id == cycle.id))
-    return {"total": total, "held": tables_held(cycle), "attendees": attendees(cycle)}
+    """For the cycle's page: its tables, those that took place (as `tables_held` counts), and their
+    attendees (as `attendees` counts), in one statement."""
+    checked_in = (select(func.count()).select_from(CheckIn).join(WorkingTable, WorkingTable.id == CheckIn.table_id)
+                  .where(WorkingTable.cycle_id == cycle.id).scalar_subquery())
+    total, held, present = db.session.execute(
+        select(func.count(WorkingTable.id), func.count(case((_held(), 1))), checked_in)
+        .where(WorkingTable.cycle_id == cycle.id)).one()
+    return {"total": total, "held": held, "attendees": present}
 
 
 def attendance_by_table(tables) -> dict[int, int]:
