@@ -263,9 +263,10 @@ def walk(demo_server, browser):
                 foreign=browsing.foreign, bytes_by_route=dict(weights), seconds=dict(SECONDS))
 
 
-def test_every_route_opens_and_passes_axe(walk):
-    print(f"\n{walk.routes} GET routes, {len(walk.results)} pages checked with axe; seconds: "
-          + ", ".join(f"{step} {seconds:.0f}" for step, seconds in walk.seconds.items()))
+def test_every_route_opens_and_passes_axe(walk, capsys):
+    with capsys.disabled():  # shown in every run, not only when the test fails
+        print(f"\n{walk.routes} GET routes, {len(walk.results)} pages checked with axe; seconds: "
+              + ", ".join(f"{step} {seconds:.0f}" for step, seconds in walk.seconds.items()))
     failures = list(walk.missing)
     for result in walk.results:
         if result.problems or result.violations:
@@ -283,10 +284,11 @@ def test_every_page_fits_a_phone_and_text_at_200_percent(walk):
     assert not failures, f"{len(failures)} pages do not fit:\n" + "\n".join(failures)
 
 
-def test_every_page_weighs_at_most_60_kb_and_calls_no_other_host(walk):
-    print("\nbytes of HTML + CSS + JS per route (heaviest instance):")
-    for rule, weight in sorted(walk.bytes_by_route.items(), key=lambda item: -item[1]):
-        print(f"  {weight:>7} B  {rule}")
+def test_every_page_weighs_at_most_60_kb_and_calls_no_other_host(walk, capsys):
+    with capsys.disabled():
+        print("\nbytes of HTML + CSS + JS per route (heaviest instance):")
+        for rule, weight in sorted(walk.bytes_by_route.items(), key=lambda item: -item[1]):
+            print(f"  {weight:>7} B  {rule}")
     heavy = {rule: weight for rule, weight in walk.bytes_by_route.items() if weight > PAGE_BUDGET}
     assert not heavy, f"over {PAGE_BUDGET} B: {heavy}"
     assert not walk.foreign, f"requests to other hosts: {sorted(set(walk.foreign))}"
