@@ -276,13 +276,13 @@ class Client:
             raise RuntimeError(f"sign-in refused for {email} ({status})")
 
     def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=30) as response:
+        with self.opener.open(self.base + path, timeout=60) as response:
             return response.read().decode()
 
     def post(self, path: str, fields: dict) -> tuple[int, str]:
         data = urllib.parse.urlencode({"csrf_token": self.token, **fields}, doseq=True).encode()
         try:
-            with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=30) as response:
+            with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=60) as response:
                 response.read()
                 return response.status, response.headers.get("Location", "")
         except urllib.error.HTTPError as error:
@@ -377,7 +377,12 @@ def write_mix(app_url, app, *, proposals: int, comments: int, seconds: int, clie
         if time.monotonic() > deadline:
             outcomes[kind].append({"status": None, "ok": False, "ms": 0.0, "late": True})
             return
-        client = session()
+        try:
+            client = session()
+        except (OSError, RuntimeError, AttributeError) as error:
+            # A sign-in that failed or timed out: this operation was never sent.
+            outcomes[kind].append({"status": None, "ok": False, "ms": 0.0, "error": str(error)})
+            return
         try:
             result = (send_proposal if kind == "proposal" else send_comment)(client, n)
         except OSError as error:
@@ -405,7 +410,10 @@ def write_mix(app_url, app, *, proposals: int, comments: int, seconds: int, clie
         if kind == "proposal":
             lost = [r for r in acked if stored_proposals.get(r["reference"]) != r["marker"]]
         else:
-            lost = [r for r in acked if not stored_comments.get(r["id"], "").endswith(r["marker"])]
+            # A comment close to an earlier one joins its campaign and the redirect names the leader:
+            # looked up by its own text, not by the anchor.
+            kept = {text.rsplit(MARK, 1)[-1] for text in stored_comments.values()}
+            lost = [r for r in acked if r["marker"].rsplit(MARK, 1)[-1] not in kept]
         times = sorted(r["ms"] for r in results if r["status"] is not None)
         summary[kind] = {
             "asked": len(results), "accepted": len(acked),
