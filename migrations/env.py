@@ -92,14 +92,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite changes most columns by copying the table into a new one (Alembic's batch mode),
+        # which foreign keys refuse while other tables' rows point at it. The app turns them on for
+        # every connection; a migration turns them off on the driver's connection, outside any
+        # transaction (SQLite ignores the pragma inside one), checks every reference once it is done,
+        # and turns them on again before the connection goes back to the pool.
+        raw = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            if raw is not None:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows pointing at nothing: {broken[:10]}")
+        finally:
+            if raw is not None:
+                connection.rollback()
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

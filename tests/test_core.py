@@ -921,3 +921,31 @@ def test_models_and_migrations_agree(app):
         differences = compare_metadata(context, db.metadata)
     assert differences == [], ("models and migrations differ; add a migration "
                                f"(flask db migrate): {differences}")
+
+
+def test_migrations_that_copy_a_table_run_on_a_sqlite_database_with_rows_pointing_at_it(tmp_path):
+    """SQLite changes a column by copying its table; the migrations turn foreign keys off to do it
+    (a reply pointing at a comment made `DROP TABLE comment` fail), check every reference, and turn
+    them on again for the connections that follow."""
+    from flask_migrate import downgrade, upgrade
+
+    from consulta.consultation.services import post_comment
+    from consulta.extensions import db
+    from tests.conftest import separate_app
+    from tests.factories import make_comment
+
+    copied = separate_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'copied.db'}")
+    with copied.app_context():
+        upgrade()
+        question = make_comment()
+        reply = post_comment(None, reply_to=question, author=make_user(), text="Una respuesta.")
+        db.session.commit()
+        ids = (question.id, reply.id)
+        db.session.remove()
+        downgrade(revision="c822b0c1cd6e")  # drops comment.speaks_for: the comment table is copied
+        upgrade()
+        assert db.session.execute(text("SELECT parent_id FROM comment WHERE id = :id"),
+                                  {"id": ids[1]}).scalar() == ids[0]
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
