@@ -404,19 +404,25 @@ def save_answers(diagnostic, answers: dict, *, actor, submit: bool = False) -> D
 def submit_diagnostic(diagnostic, *, actor) -> Diagnostic:
     """Submit a complete draft, once: its answers and scores are public from then on."""
     require(actor, "fill_diagnostic", diagnostic)
+    _submit_complete(diagnostic, diagnostic.version.questions, still_open=_require_open, actor=actor)
+    return diagnostic
+
+
+def _submit_complete(sheet, questions, *, still_open, actor) -> None:
+    """Submit a diagnostic or a local organisation's answers: once, and only with every question
+    answered. The state is read under a row lock, so that two submissions at once cannot both pass."""
     db.session.flush()
-    # Read the state under a row lock, so that two submissions at once cannot both pass.
-    db.session.execute(select(Diagnostic.id).where(Diagnostic.id == diagnostic.id).with_for_update())
-    db.session.refresh(diagnostic, attribute_names=["state"])
-    _require_open(diagnostic)
-    answered = {row.question_id for row in diagnostic.answers}
-    missing = [question for question in diagnostic.version.questions if question.id not in answered]
+    model = type(sheet)
+    db.session.execute(select(model.id).where(model.id == sheet.id).with_for_update())
+    db.session.refresh(sheet, attribute_names=["state"])
+    still_open(sheet)
+    answered = {row.question_id for row in sheet.answers}
+    missing = [question for question in questions if question.id not in answered]
     if missing:
         raise DomainError(answer_field(missing[0]), ngettext(
             "%(num)d question is still unanswered.", "%(num)d questions are still unanswered.", len(missing)))
-    diagnostic.submitted_at = clock.now()
-    transition(diagnostic, DiagnosticState.SUBMITTED, actor=actor)
-    return diagnostic
+    sheet.submitted_at = clock.now()
+    transition(sheet, DiagnosticState.SUBMITTED, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -568,17 +574,8 @@ def save_local_answers(response, answers: dict, *, actor, submit: bool = False) 
 def submit_local_response(response, *, actor) -> LocalResponse:
     """Submit the organisation's complete answers, once: they are shown beside the municipality's."""
     require(actor, "answer_short_version", response)
-    db.session.flush()
-    db.session.execute(select(LocalResponse.id).where(LocalResponse.id == response.id).with_for_update())
-    db.session.refresh(response, attribute_names=["state"])
-    _require_local_open(response)
-    answered = {row.question_id for row in response.answers}
-    missing = [question for question in response.diagnostic.version.short_questions if question.id not in answered]
-    if missing:
-        raise DomainError(answer_field(missing[0]), ngettext(
-            "%(num)d question is still unanswered.", "%(num)d questions are still unanswered.", len(missing)))
-    response.submitted_at = clock.now()
-    transition(response, DiagnosticState.SUBMITTED, actor=actor)
+    _submit_complete(response, response.diagnostic.version.short_questions, still_open=_require_local_open,
+                     actor=actor)
     return response
 
 
