@@ -9,26 +9,26 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 import config
 from consulta import create_app
-from consulta.consultation import services, targets
+from consulta.consultation import services, tally, targets
 from consulta.consultation.models import (
-    Alignment, AnswerOutcome, Comment, CommentState, ReportReason, ReviewCause,
+    Alignment, AnswerOutcome, Comment, CommentState, CommentTally, ReportReason, ReviewCause,
 )
-from consulta.core.audit import history
+from consulta.core.audit import history, transition
 from consulta.core.errors import DomainError, PermissionDenied, WindowClosed
 from consulta.core.i18n import local_datetime
 from consulta.core.outbox import OutboxEmail
 from consulta.core.sectors import Sector
-from consulta.cycles.models import PhaseKind
+from consulta.cycles.models import PhaseKind, PhaseState
 from consulta.cycles.services import held_shut
 from consulta.extensions import limiter
 from consulta.jurisdictions.models import Role
 from tests.factories import (
     local_today, make_comment, make_consultation, make_grant, make_intake_cycle, make_moderator, make_national,
-    make_organisation, make_phase, make_user, unique,
+    make_organisation, make_phase, make_published_plan, make_report, make_reporter, make_user, unique,
 )
 
 SECOND = timedelta(seconds=1)
@@ -535,6 +535,8 @@ def _pile(db, target, author, count, *, start=0):
          "text": f"c{n}", "body": f"<p>c{n}</p>", "fingerprint": f"c{n}", "fingerprint_hash": str(n),
          "state": CommentState.PUBLISHED.name, "idempotency_key": f"{n:032x}", "version_id": target.version.id,
          "created_at": now + timedelta(seconds=n), "updated_at": now} for n in range(start, start + count)])
+    # Written around the unit of work, as bench/generate does: the tally is rebuilt the same way.
+    tally.rebuild(db.session.connection())
 
 
 def test_a_thread_page_runs_the_same_statements_at_ten_and_at_a_thousand_comments(
@@ -608,6 +610,123 @@ def test_counts_per_alignment_on_the_thread(db, cycle, target):
     counts = services.thread_counts(target)
     assert counts["alignment"] == {Alignment.A_FAVOR: 2, Alignment.EN_CONTRA: 1, Alignment.NEUTRAL: 0}
     assert counts["total"] == 3
+
+
+# --- the tally behind the figures ---------------------------------------------------------------------
+
+def _assert_tally_is_a_recount(db, cycles, threads):
+    """The tally equals a recount of the comments for every key, and each figure the cycle page, the
+    comparison and a thread show reads the same from the tally as from that recount."""
+    db.session.flush()
+    assert tally.tallied() == tally.recounted()
+    recount = tally.recount().subquery()
+    for cycle in cycles:
+        for figure in (services.received_count, services.pending_count, services.coverage, services.hidden_counts,
+                       services.counts_by_target):
+            assert figure(cycle) == figure(cycle, source=recount), figure.__name__
+        assert services.counts_by_target(cycle, "plan") == services.counts_by_target(cycle, "plan", source=recount)
+    ids = [cycle.id for cycle in cycles]
+    assert services.received_by_target(ids) == services.received_by_target(ids, source=recount)
+    for target in threads:
+        assert services.thread_counts(target) == services.thread_counts(target, source=recount), target.label
+
+
+def test_the_tally_equals_a_recount_after_every_kind_of_comment_change(db, cycle, target, moderator):
+    plan, second = services.plan_target(cycle), services.commitment_target(cycle, 2)
+    decider = make_moderator(cycle.jurisdiction)
+    admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
+    organisation = make_organisation()
+    # A progress report of another cycle's published plan, open for comments (monitoring's target).
+    published = make_published_plan()
+    reporter = make_reporter(published.entity)
+    progress = make_report(published.activities[0], reporter=reporter)
+    today = local_today()
+    transition(make_phase(published.cycle, PhaseKind.IMPLEMENTATION, first_day=today - timedelta(days=5),
+                          last_day=today + timedelta(days=30)), PhaseState.OPEN, actor=None)
+    report_thread = targets.target_of(progress)
+    made = {}
+
+    def post(name, where=None, **fields):
+        made[name] = make_comment(where, **fields)
+
+    def settings(**changes):
+        services.update_settings(cycle.jurisdiction, **{"report_threshold": 3, "premoderate_new_accounts": False,
+                                                        **changes}, actor=admin)
+
+    def appeal(name, *, grant):
+        services.hide(made[name], reason=ReportReason.OFENSIVO, actor=moderator)
+        lodged = services.appeal(made[name], text="No ofende a nadie.", actor=made[name].author)
+        _assert_tally_is_a_recount(db, [cycle, published.cycle], [target, second, plan, report_thread])
+        if grant is not None:
+            services.decide_appeal(lodged, grant=grant, reason="Revisado.", actor=decider)
+
+    steps = [
+        ("citizen", lambda: post("citizen", target)),
+        ("organisation", lambda: post("organisation", plan, author=organisation.representations[0].user,
+                                      sector=organisation.sector, organisation=organisation,
+                                      alignment=Alignment.EN_CONTRA)),
+        ("reply", lambda: post("reply", reply_to=made["citizen"])),
+        ("staff reply", lambda: post("staff reply", reply_to=made["citizen"], author=moderator, text="Gracias.")),
+        ("staff comment", lambda: post("staff", second, author=moderator, alignment=Alignment.NEUTRAL)),
+        *((f"campaign {n}", lambda n=n: post(f"campaign {n}", target, text=CAMPAIGN[n])) for n in range(3)),
+        ("leader edits: the group is handed over", lambda: services.edit_comment(
+            made["campaign 0"], text="Ahora digo otra cosa sobre el compromiso.", actor=made["campaign 0"].author)),
+        ("new leader withdraws", lambda: services.withdraw_comment(made["campaign 1"],
+                                                                   actor=made["campaign 1"].author)),
+        ("campaign answered", lambda: services.answer(services.group_of(made["campaign 2"]),
+                                                      outcome=AnswerOutcome.INCORPORADO, text="Sí.", actor=moderator)),
+        ("answered", lambda: services.answer(made["citizen"], outcome=AnswerOutcome.CONSIDERADO, text="Visto.",
+                                             actor=moderator)),
+        ("answered again", lambda: services.answer(made["citizen"], outcome=AnswerOutcome.NO_INCORPORADO,
+                                                   text="Mejor no.", actor=moderator)),
+        ("reported into review", lambda: (settings(report_threshold=1), services.report(
+            made["organisation"], reporter=make_user(), reason=ReportReason.SPAM))),
+        ("review published", lambda: services.restore(made["organisation"], actor=moderator)),
+        ("reported again, hidden from review", lambda: (services.report(
+            made["organisation"], reporter=make_user(), reason=ReportReason.FUERA_DE_TEMA),
+            services.hide(made["organisation"], reason=ReportReason.FUERA_DE_TEMA, actor=moderator))),
+        ("hidden and restored", lambda: (post("restored", second), services.hide(
+            made["restored"], reason=ReportReason.SPAM, actor=moderator),
+            services.restore(made["restored"], actor=moderator))),
+        ("appeal granted", lambda: (post("granted", target), appeal("granted", grant=True))),
+        ("appeal rejected", lambda: (post("rejected", target), appeal("rejected", grant=False))),
+        ("appeal waiting", lambda: (post("waiting", second), appeal("waiting", grant=None))),
+        ("withdrawn while its appeal waits", lambda: services.withdraw_comment(made["waiting"],
+                                                                               actor=made["waiting"].author)),
+        ("a new account's first comment held", lambda: (settings(premoderate_new_accounts=True),
+                                                        post("held", plan, alignment=Alignment.NEUTRAL))),
+        ("held comment hidden", lambda: services.hide(made["held"], reason=ReportReason.SPAM, actor=moderator)),
+        ("progress report comment", lambda: made.update(question=services.post_comment(
+            progress, author=make_user(), text="¿Dónde está el acta?", alignment=Alignment.NEUTRAL))),
+        ("the entity answers in the thread", lambda: services.post_comment(
+            None, reply_to=made["question"], author=reporter, text="En el enlace del informe.")),
+        ("progress report comment hidden", lambda: services.hide(
+            made["question"], reason=ReportReason.OFENSIVO, actor=make_moderator(published.cycle.jurisdiction))),
+    ]
+    for name, step in steps:
+        # As a new request finds them: nothing loaded, so the listener cannot rely on values read before.
+        db.session.flush()
+        db.session.expire_all()
+        try:
+            step()
+            _assert_tally_is_a_recount(db, [cycle, published.cycle], [target, second, plan, report_thread])
+        except AssertionError as error:
+            raise AssertionError(f"after {name!r}: {error}") from error
+    coverage = services.coverage(cycle)
+    assert coverage["received"] == 11 and coverage["answered"] == 2
+    assert services.thread_counts(report_thread)["hidden"] == {ReportReason.OFENSIVO: 1}
+
+
+def test_retally_rebuilds_the_tally_from_the_comments(app, db, cycle, target):
+    make_comment(target)
+    make_comment(target, alignment=Alignment.EN_CONTRA)
+    db.session.execute(delete(CommentTally))
+    db.session.execute(insert(CommentTally), [{**tally.Key(
+        cycle.id, "commitment", target.id, "PUBLISHED", "A_FAVOR", "", False, True, False, False)._asdict(), "n": 7}])
+    assert services.received_count(cycle) == 7
+    result = app.test_cli_runner().invoke(args=["consultation", "retally"])
+    assert result.exit_code == 0 and "2 counts differed" in result.output
+    assert tally.tallied() == tally.recounted() and services.received_count(cycle) == 2
 
 
 def test_every_consultation_page_answers_with_one_heading(db, client, login_as, cycle, target, moderator):

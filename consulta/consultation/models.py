@@ -249,6 +249,35 @@ class Comment(TimestampMixin, db.Model):
         return self.author.public_name
 
 
+class CommentTally(db.Model):
+    """How many comments share each combination of what the consultation's figures count by: a GROUP
+    BY of `comment` kept up to date by `tally.py`, so that a cycle's gauge, the comparison and a
+    thread's figures add up a few rows instead of counting a million comments per request.
+
+    Every key column is NOT NULL (the primary key is the upsert's conflict target): a comment without
+    an alignment or a hidden reason is counted under "" (`tally.NONE`). Rows whose count fell to 0 stay.
+    """
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    target_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(30), primary_key=True)
+    alignment: Mapped[str] = mapped_column(String(30), primary_key=True)
+    hidden_reason: Mapped[str] = mapped_column(String(30), primary_key=True)
+    staff: Mapped[bool] = mapped_column(primary_key=True)
+    # A top-level comment that leads no other (not a campaign member): an entry of the thread's pages.
+    listed: Mapped[bool] = mapped_column(primary_key=True)
+    answered: Mapped[bool] = mapped_column(primary_key=True)
+    # Hidden, with its author's appeal not yet decided (still owed a decision).
+    appealed: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        # A thread's figures (the primary key serves a cycle's).
+        Index("ix_comment_tally_target", "target_kind", "target_id"),
+    )
+
+
 class CommentReport(db.Model):
     """One person's report of a comment; a person reports a comment once."""
 

@@ -17,6 +17,10 @@ What views, commands and the demo loader call (all flush, none commits):
 or reply that participants submitted to the cycle's consultation targets (a comment is only taken
 inside the window), hidden, withdrawn and campaign copies included; the institution's answers (another
 table) and moderators' replies (`staff`) excluded.
+
+The figures (received_count, pending_count, coverage, hidden_counts, counts_by_target, received_by_target,
+thread_counts) add up rows of the comment tally that tally.py keeps equal to a recount of the comments
+at every flush: a few rows per target, however many comments a cycle receives.
 """
 import hashlib
 import uuid
@@ -39,8 +43,8 @@ from consulta.commitments import services as commitments
 from consulta.commitments.models import CommitmentSnapshot, PlanVersion
 from consulta.consultation import targets
 from consulta.consultation.models import (
-    Alignment, AnswerOutcome, AppealState, Comment, CommentAppeal, CommentReport, CommentState, ConsultationSettings,
-    OfficialAnswer, ReportReason, ReviewCause,
+    Alignment, AnswerOutcome, AppealState, Comment, CommentAppeal, CommentReport, CommentState, CommentTally,
+    ConsultationSettings, OfficialAnswer, ReportReason, ReviewCause,
 )
 from consulta.core import clock, exports, windows
 from consulta.core.audit import record_event, transition
@@ -628,11 +632,7 @@ def _mail_author(comment, subject, template, **context) -> None:
 
 def _counted(cycle):
     """The comments that count as received in `cycle`'s consultation (see the module's docstring)."""
-    return _counted_in([cycle.id])
-
-
-def _counted_in(cycle_ids):
-    return and_(Comment.cycle_id.in_(list(cycle_ids)), Comment.target_kind.in_(targets.consultation_kinds()),
+    return and_(Comment.cycle_id == cycle.id, Comment.target_kind.in_(targets.consultation_kinds()),
                 Comment.staff.is_(False))
 
 
@@ -644,10 +644,36 @@ def _pending():
                 or_(Comment.state.in_(AWAITING), and_(Comment.state == CommentState.HIDDEN, appealed)))
 
 
-def received_count(cycle) -> int:
+# The figures below add up rows of the comment tally (tally.py), a few per target whatever the number of
+# comments. `source`: anything with the tally's columns; tests pass `tally.recount().subquery()`, the
+# same figures counted from the comments themselves, to prove the tally gives what a recount gives.
+
+def _tally(source):
+    return CommentTally.__table__ if source is None else source
+
+
+def _tally_counted(rows, cycle_ids):
+    """The tally rows of what `_counted` counts."""
+    return and_(rows.c.cycle_id.in_(list(cycle_ids)), rows.c.target_kind.in_(targets.consultation_kinds()),
+                rows.c.staff.is_(False))
+
+
+def _tally_pending(rows):
+    """What `_pending` selects, in the tally's terms (`appealed` is only ever true for a hidden comment)."""
+    return and_(rows.c.answered.is_(False), or_(rows.c.state.in_([state.name for state in AWAITING]), rows.c.appealed))
+
+
+def _sum(rows, *where):
+    """How many comments the tally rows (matching `where`) count."""
+    n = case((and_(*where), rows.c.n), else_=0) if where else rows.c.n
+    return func.coalesce(func.sum(n), 0)
+
+
+def received_count(cycle, *, source=None) -> int:
     """"Comentarios recibidos en la consulta pública" of `cycle`: the one count every page, export,
     statistic and test uses."""
-    return db.session.scalar(select(func.count(Comment.id)).where(_counted(cycle)))
+    rows = _tally(source)
+    return db.session.scalar(select(_sum(rows)).where(_tally_counted(rows, [cycle.id])))
 
 
 def received(cycle):
@@ -655,26 +681,28 @@ def received(cycle):
     return select(Comment).where(_counted(cycle)).order_by(Comment.created_at, Comment.id)
 
 
-def received_by_target(cycle_ids) -> list[tuple]:
+def received_by_target(cycle_ids, *, source=None) -> list[tuple]:
     """(cycle_id, target_kind, target_id, how many) of the comments received in these cycles'
     consultations, in one statement: per cycle they add up to `received_count`."""
-    keys = (Comment.cycle_id, Comment.target_kind, Comment.target_id)
+    rows = _tally(source)
+    keys = (rows.c.cycle_id, rows.c.target_kind, rows.c.target_id)
     return [tuple(row) for row in db.session.execute(
-        select(*keys, func.count(Comment.id)).where(_counted_in(cycle_ids)).group_by(*keys)).all()]
+        select(*keys, _sum(rows)).where(_tally_counted(rows, cycle_ids)).group_by(*keys)
+        .having(_sum(rows) > 0).order_by(*keys)).all()]
 
 
-def pending_count(cycle) -> int:
+def pending_count(cycle, *, source=None) -> int:
     """Participants' comments of `cycle`'s consultation still without a published answer (or decision)."""
-    return db.session.scalar(select(func.count(Comment.id)).where(_counted(cycle), _pending()))
+    rows = _tally(source)
+    return db.session.scalar(select(_sum(rows)).where(_tally_counted(rows, [cycle.id]), _tally_pending(rows)))
 
 
-def coverage(cycle) -> dict:
+def coverage(cycle, *, source=None) -> dict:
     """The gauge: received, answered, pending, and closed (withdrawn or hidden, with no answer owed)."""
+    rows = _tally(source)
     received, answered, pending = db.session.execute(select(
-        func.count(Comment.id),
-        func.count(Comment.answer_id),
-        func.coalesce(func.sum(case((_pending(), 1), else_=0)), 0),
-    ).where(_counted(cycle))).one()
+        _sum(rows), _sum(rows, rows.c.answered), _sum(rows, _tally_pending(rows)),
+    ).where(_tally_counted(rows, [cycle.id]))).one()
     return {"received": received, "answered": answered, "pending": pending,
             "closed": received - answered - pending}
 
@@ -704,22 +732,31 @@ def mesa_gate(phase) -> str | None:
                     pending, list=named + more)
 
 
-def hidden_counts(cycle) -> list[tuple[ReportReason | None, int]]:
+def _member(enum_type, name):
+    """The enum member a tally row names, None for tally.NONE."""
+    return enum_type[name] if name else None
+
+
+def hidden_counts(cycle, *, source=None) -> list[tuple[ReportReason | None, int]]:
     """How many counted comments are hidden, per reason (None: waiting for review), for the public."""
-    rows = db.session.execute(
-        select(Comment.hidden_reason, func.count()).where(
-            _counted(cycle), Comment.state.in_((CommentState.HIDDEN, CommentState.PENDING_REVIEW)))
-        .group_by(Comment.hidden_reason)).all()
+    rows = _tally(source)
+    found = db.session.execute(
+        select(rows.c.hidden_reason, _sum(rows)).where(
+            _tally_counted(rows, [cycle.id]),
+            rows.c.state.in_((CommentState.HIDDEN.name, CommentState.PENDING_REVIEW.name)))
+        .group_by(rows.c.hidden_reason).having(_sum(rows) > 0)).all()
     order = [*ReportReason, None]
-    return sorted(((reason, n) for reason, n in rows), key=lambda row: order.index(row[0]))
+    return sorted(((_member(ReportReason, reason), n) for reason, n in found), key=lambda row: order.index(row[0]))
 
 
-def counts_by_target(cycle, kind="commitment") -> dict[int, dict]:
+def counts_by_target(cycle, kind="commitment", *, source=None) -> dict[int, dict]:
     """Per target of `kind` in the cycle: comments received and still pending (one grouped query)."""
-    rows = db.session.execute(
-        select(Comment.target_id, func.count(Comment.id), func.coalesce(func.sum(case((_pending(), 1), else_=0)), 0))
-        .where(_counted(cycle), Comment.target_kind == kind).group_by(Comment.target_id)).all()
-    return {target_id: {"received": received, "pending": pending} for target_id, received, pending in rows}
+    rows = _tally(source)
+    found = db.session.execute(
+        select(rows.c.target_id, _sum(rows), _sum(rows, _tally_pending(rows)))
+        .where(_tally_counted(rows, [cycle.id]), rows.c.target_kind == kind)
+        .group_by(rows.c.target_id).having(_sum(rows) > 0)).all()
+    return {target_id: {"received": received, "pending": pending} for target_id, received, pending in found}
 
 
 # --- a thread ----------------------------------------------------------------------------------
@@ -801,21 +838,23 @@ def replies_of(comment) -> list[Comment]:
         .order_by(Comment.created_at, Comment.id)))
 
 
-def thread_counts(target) -> dict:
+def thread_counts(target, *, source=None) -> dict:
     """The target's participants' comments by alignment (top level, shown) and hidden by reason, and
     `top_level`: the entries its pages list (staff included), counted in the same statement."""
-    listed = and_(Comment.parent_id.is_(None), Comment.campaign_of_id.is_(None))
-    keys = (Comment.state, Comment.alignment, Comment.hidden_reason, Comment.staff,
-            case((listed, True), else_=False).label("listed"))
-    rows = db.session.execute(select(*keys, func.count()).where(_thread_filter(target)).group_by(*keys)).all()
+    rows = _tally(source)
+    keys = (rows.c.state, rows.c.alignment, rows.c.hidden_reason, rows.c.staff, rows.c.listed)
+    found = db.session.execute(
+        select(*keys, _sum(rows)).where(rows.c.target_kind == target.kind.kind, rows.c.target_id == target.id)
+        .group_by(*keys).having(_sum(rows) > 0)).all()
     alignment = {member: 0 for member in Alignment}
     hidden = {}
     total = top_level = 0
-    for state, aligned, reason, staff, is_listed, n in rows:
+    for state, aligned, reason, staff, is_listed, n in found:
         top_level += n if is_listed else 0
         if staff:
             continue
         total += n
+        state, aligned, reason = (CommentState[state], _member(Alignment, aligned), _member(ReportReason, reason))
         if state is CommentState.PUBLISHED and aligned is not None:
             alignment[aligned] += n
         elif state in (CommentState.HIDDEN, CommentState.PENDING_REVIEW):
