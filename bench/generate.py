@@ -369,6 +369,8 @@ def write_proposals(writer, frame, counts, pool, rng, people, now) -> None:
 
 
 def write_comments(writer, frame, counts, pool, rng, people, now) -> None:
+    from consulta.consultation import tally
+
     first = writer.next_id("comment")
     big, others = frame.commitment_ids[0], frame.commitment_ids[1:] or frame.commitment_ids
     targets = [big] * counts["big_thread"] + [rng.choice(others) for _ in range(counts["comments"] -
@@ -407,6 +409,9 @@ def write_comments(writer, frame, counts, pool, rng, people, now) -> None:
         writer.write("comment", columns, rows)
         writer.write("state_change", HISTORY, history)
     writer.reset_sequence("comment")
+    # The figures' tally, which the application keeps at each flush, counted from the rows written
+    # around it: the same INSERT … SELECT as `flask consultation retally`.
+    tally.rebuild(writer.connection)
 
 
 def write_registrations(writer, frame, counts, rng, people, now) -> None:

@@ -7,6 +7,7 @@ import config
 from bench import generate, run
 from consulta import create_app
 from consulta.accounts.models import User
+from consulta.consultation import tally
 from consulta.consultation.models import Comment
 from consulta.core.audit import StateChange
 from consulta.extensions import db
@@ -52,6 +53,13 @@ def test_the_pages_bench_run_loads_answer_200_on_generated_data(bench_app):
         assert response.status_code == 200, (name, path)
     last = dict(run.pages(app))["thread last"]
     assert 'class="comment"' in client.get(last).get_data(as_text=True)
+
+
+def test_the_generator_fills_the_comment_tally_as_a_recount_of_its_rows(bench_app):
+    app, made = bench_app
+    with app.app_context():
+        held = tally.tallied()
+        assert held == tally.recounted() and sum(held.values()) == made["comments"]
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "localhost", "10.0.0.5", "example.org", "127.0.0.2"])
