@@ -729,6 +729,25 @@ def test_retally_rebuilds_the_tally_from_the_comments(app, db, cycle, target):
     assert tally.tallied() == tally.recounted() and services.received_count(cycle) == 2
 
 
+def test_the_migrations_fill_counts_what_the_recount_counts(db, cycle, target, moderator):
+    import importlib.util
+
+    from consulta import ROOT
+
+    _seed(target, moderator, [make_user() for _ in range(3)])
+    appealed = make_comment(target)
+    services.hide(appealed, reason=ReportReason.SPAM, actor=moderator)
+    services.appeal(appealed, text="No es spam.", actor=appealed.author)
+    db.session.flush()
+    path = ROOT / "migrations" / "versions" / "c1a2b3c4d5e6_comment_tally.py"
+    spec = importlib.util.spec_from_file_location("comment_tally_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(delete(CommentTally))
+    db.session.execute(text(migration.FILL))
+    assert tally.tallied() == tally.recounted() and services.pending_count(cycle) == 10
+
+
 def test_every_consultation_page_answers_with_one_heading(db, client, login_as, cycle, target, moderator):
     admin = make_grant(role=Role.ADMIN, jurisdiction=cycle.jurisdiction).user
     comment = make_comment(target)
