@@ -313,14 +313,27 @@ def write_accounts(writer, count, password_hash, rng, now) -> tuple[int, int]:
 
 
 def write_proposals(writer, frame, counts, pool, rng, people, now) -> None:
-    from consulta.proposals.similarity import fold
+    from consulta.proposals.similarity import fold, index_entries, words
 
     first = writer.next_id("proposal")
     tz = ZoneInfo("America/Santiago")
     entity_names = list(frame.entities)
     folded_entities = {name: fold(name) for name in entity_names}
     organisations = list(frame.organisations.items())
-    proposals, versions, values, history = [], [], [], []
+    proposals, versions, values, history, indexed = [], [], [], [], []
+    # The searchable words of each paragraph, title and entity name, found once: a proposal's are
+    # the union of its pieces' (folded paragraphs are joined by a blank line).
+    words_of: dict[str, set] = {}
+
+    def searchable(*folded_texts):
+        found = set()
+        for folded in folded_texts:
+            for piece in folded.split("\n\n"):
+                if piece not in words_of:
+                    words_of[piece] = words(piece)
+                found |= words_of[piece]
+        return found
+
     instants = spread(frame.intake_opens + timedelta(hours=1), now - timedelta(minutes=5), counts["proposals"], rng)
     for offset, at in enumerate(instants):
         pid, number = first + offset, offset + 1
@@ -336,15 +349,16 @@ def write_proposals(writer, frame, counts, pool, rng, people, now) -> None:
         # A few are withdrawn by their author; the rest wait for triage.
         withdrawn = rng.random() < 0.03
         stamp = writer.instant(at)
-        search = " ".join(filter(None, (fold(reference), title.folded, problem.folded, body.folded,
-                                        folded_entities.get(entity))))
+        body_stems = f"{problem.stems} {body.stems}".strip()
+        indexed.append((pid, title.stems, body_stems, reference, (title.folded, problem.folded, body.folded,
+                                                                  folded_entities.get(entity) or "")))
         area_id = rng.choice(frame.area_ids)
         proposals.append((
             pid, frame.cycle_id, number, reference, "WITHDRAWN" if withdrawn else "SUBMITTED", "FORM", sector,
             title.text, problem.text, body.text, area_id, entity, frame.entities.get(entity), author_id,
             organisation_id, stamp, writer.day(at.astimezone(tz).date()), 1,
-            "NO_LONGER_RELEVANT" if withdrawn else None, f"bench-proposal-{pid}", search, title.stems,
-            f"{problem.stems} {body.stems}".strip(), stamp, stamp))
+            "NO_LONGER_RELEVANT" if withdrawn else None, f"bench-proposal-{pid}", title.stems, body_stems, stamp,
+            stamp))
         chosen = sorted(rng.sample(("COLABORACION_INNOVACION", "PARTICIPACION", "RENDICION_DE_CUENTAS",
                                     "TRANSPARENCIA"), rng.randint(1, 2)))
         values.extend((pid, value) for value in chosen)
@@ -357,8 +371,12 @@ def write_proposals(writer, frame, counts, pool, rng, people, now) -> None:
     writer.write("proposal", (
         "id", "cycle_id", "number", "reference", "state", "channel", "sector", "title", "problem", "body", "area_id",
         "entity_name", "entity_id", "author_id", "organisation_id", "submitted_at", "received_on", "version_count",
-        "withdrawal_reason", "idempotency_key", "search_text", "title_terms", "body_terms", "created_at",
-        "updated_at"), proposals)
+        "withdrawal_reason", "idempotency_key", "title_terms", "body_terms", "created_at", "updated_at"), proposals)
+    # The term index, as proposals.services.index_rows makes it.
+    writer.write("proposal_term", ("cycle_id", "term", "proposal_id", "weight"), (
+        (frame.cycle_id, term, pid, weight) for pid, title_stems, body_stems, reference, pieces in indexed
+        for term, weight in index_entries(title_stems.split(), body_stems.split(),
+                                          words(reference) | searchable(*pieces)).items()))
     writer.write("proposal_value", ("proposal_id", "value"), values)
     writer.write("proposal_version", ("proposal_id", "number", "title", "problem", "body", "area_id", "entity_name",
                                       "value_codes", "created_at", "created_by_id"), versions)
@@ -506,7 +524,7 @@ def generate(app, *, scale: float = 1.0, seed: int = 1, fresh: bool = False, out
             if writer.postgres:
                 writer.raw.execute("SET maintenance_work_mem = '256MB'")
             rebuild = writer.without_indexes(("user", "state_change", "proposal", "proposal_version",
-                                              "registration", "comment"))
+                                              "proposal_term", "registration", "comment"))
             people = write_accounts(writer, counts["accounts"], password_hash, rng, now)
             step = lap(f"{counts['accounts']:,} accounts", step)
             write_proposals(writer, frame, counts, pool, rng, people, now)

@@ -255,27 +255,35 @@ def make_proposal(cycle=None, **overrides):
 
 
 def make_proposals(cycle, count, **overrides):
-    """`count` proposals written straight into the table (one statement, no services): volume for the
-    tests that check a page runs the same statements at any size. Each row is a valid received
-    proposal from the form by one new citizen, numbered after the cycle's last."""
+    """`count` proposals written straight into the table with their rows of the term index (no services):
+    volume for the tests that check a page runs the same statements at any size. Each row is a valid
+    received proposal from the form by one new citizen, numbered after the cycle's last."""
     from sqlalchemy import func, insert, select
 
     from consulta.core import clock
-    from consulta.proposals.models import Proposal
-    from consulta.proposals.services import areas
+    from consulta.proposals.models import Proposal, proposal_term
+    from consulta.proposals.services import areas, index_rows
+    from consulta.proposals.similarity import terms
 
     author = overrides.pop("author", None) or make_user()
     area = overrides.pop("area", None) or areas(cycle)[0]
     first = (db.session.scalar(select(func.max(Proposal.number)).where(Proposal.cycle_id == cycle.id)) or 0) + 1
     now = clock.now()
-    db.session.execute(insert(Proposal.__table__), [{
+    rows = [{
         "cycle_id": cycle.id, "number": number, "reference": f"{cycle.code}-{number:04d}", "state": "SUBMITTED",
         "channel": "FORM", "sector": "CIUDADANIA", "title": f"Propuesta en volumen {number}",
         "problem": "Falta información.", "body": "Publicarla.", "area_id": area.id, "author_id": author.id,
         "submitted_at": now, "received_on": now.date(), "version_count": 1,
-        "idempotency_key": f"volume-{cycle.id}-{number}", "search_text": f"propuesta en volumen {number}",
-        "title_terms": "", "body_terms": "", "created_at": now, "updated_at": now, **overrides,
-    } for number in range(first, first + count)])
+        "idempotency_key": f"volume-{cycle.id}-{number}", "created_at": now, "updated_at": now, **overrides,
+    } for number in range(first, first + count)]
+    for row in rows:
+        row["title_terms"] = " ".join(terms(row["title"]))
+        row["body_terms"] = " ".join(terms(f"{row['problem']}\n{row['body']}"))
+    db.session.execute(insert(Proposal.__table__), rows)
+    # Their rows of the term index, as the service writes them.
+    made = db.session.execute(select(Proposal.__table__).where(Proposal.cycle_id == cycle.id,
+                                                               Proposal.number >= first)).all()
+    db.session.execute(insert(proposal_term), [entry for row in made for entry in index_rows(row)])
     db.session.flush()
 
 

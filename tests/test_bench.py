@@ -45,6 +45,19 @@ def test_the_generator_makes_the_asked_counts_with_their_history_and_counters(be
             assert recorded == count(model), kind
 
 
+def test_the_generated_term_index_is_the_one_the_service_writes(bench_app):
+    from consulta.proposals.models import proposal_term
+    from consulta.proposals.services import index_rows
+
+    app, _made = bench_app
+    with app.app_context():
+        written = {tuple(row) for row in db.session.execute(select(
+            proposal_term.c.cycle_id, proposal_term.c.term, proposal_term.c.proposal_id, proposal_term.c.weight))}
+        expected = {(row["cycle_id"], row["term"], row["proposal_id"], row["weight"])
+                    for proposal in db.session.scalars(select(Proposal)) for row in index_rows(proposal)}
+    assert written == expected and len(written) > 100
+
+
 def test_the_pages_bench_run_loads_answer_200_on_generated_data(bench_app):
     app, _made = bench_app
     client = app.test_client()

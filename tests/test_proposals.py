@@ -24,7 +24,7 @@ from consulta.core.windows import window_from_dates
 from consulta.cycles.models import PhaseKind, PhaseState
 from consulta.proposals import services, similarity
 from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Proposal, ProposalState,
-                                       WithdrawalReason)
+                                       WithdrawalReason, proposal_term)
 from tests.factories import (make_area, make_cycle, make_draft, make_intake_cycle, make_moderator, make_national,
                              make_organisation, make_phase, make_proposal, make_proposals, make_representation,
                              make_user)
@@ -983,6 +983,88 @@ def test_the_cycle_page_links_the_register_and_the_form_while_intake_is_open(db,
     clock.at(intake(cycle).closes_at)
     html = client.get(cycle_page).get_data(as_text=True)
     assert f'href="{path(cycle)}"' in html and f'href="{path(cycle, "nueva")}"' not in html
+
+
+# --- the term index: search and similar proposals ------------------------------------------------
+
+def indexed(cycle) -> set[tuple]:
+    rows = db_session().execute(select(proposal_term.c.term, proposal_term.c.proposal_id, proposal_term.c.weight)
+                                .where(proposal_term.c.cycle_id == cycle.id))
+    return {tuple(row) for row in rows}
+
+
+def recomputed(cycle) -> set[tuple]:
+    return {(row["term"], row["proposal_id"], row["weight"]) for proposal in db_proposals(cycle)
+            for row in services.index_rows(proposal)}
+
+
+def db_session():
+    from consulta.extensions import db
+
+    return db.session
+
+
+def test_the_term_index_equals_a_recomputation_after_sending_editing_withdrawing_and_merging(db):
+    from consulta.triage import services as triage
+
+    cycle = make_intake_cycle()
+    moderator = make_moderator(cycle.jurisdiction)
+    first = make_proposal(cycle, title="Información sobre el agua potable", entity_name="Dirección General de Aguas")
+    second = make_proposal(cycle, title="Humedales urbanos", body="Un catastro de humedales y del agua.")
+    services.enter_from_channel(cycle=cycle, channel=Channel.LETTER, received_on=date(2018, 7, 1),
+                                submitter_name="Junta de vecinos", sector=Sector.CIUDADANIA, title="Carta sobre buses",
+                                problem="Los buses no pasan.", body="Publicar la frecuencia de los buses.",
+                                area=services.areas(cycle)[0], values=["TRANSPARENCIA"], actor=moderator)
+    assert indexed(cycle) == recomputed(cycle)
+    by_term = {(term, proposal_id): weight for term, proposal_id, weight in indexed(cycle)}
+    # Stems carry their weight in the ranking (the title's twice), other words 0; entity and reference count.
+    assert by_term[("humedal", second.id)] == 2 + 1 and by_term[("humedales", second.id)] == 0
+    assert by_term[("aguas", first.id)] == 0 and by_term[(first.reference.split("-")[1], first.id)] == 0
+
+    services.edit(second, title="Lagunas urbanas", problem="Se secan.", body="Proteger las lagunas.",
+                  area=services.areas(cycle)[0], values=["PARTICIPACION"], actor=second.author)
+    services.withdraw(first, reason=WithdrawalReason.DUPLICATE, actor=first.author)
+    third = make_proposal(cycle, title="Lagunas protegidas")
+    triage.merge(third, into=second, response="Dice lo mismo que {codigo}.", actor=moderator)
+    assert indexed(cycle) == recomputed(cycle)
+    assert not {row for row in indexed(cycle) if row[0].startswith("humedal")}
+    assert services.received_count(cycle, q="humedales") == 0 and services.received_count(cycle, q="laguna") == 2
+
+
+def test_search_matches_the_beginning_of_words_with_or_without_accents_every_word_and_the_reference(db):
+    cycle = make_intake_cycle()
+    water = make_proposal(cycle, title="Información sobre el agua potable")
+    make_proposal(cycle, title="Participación ciudadana en el cuidado del agua", problem="Sin datos.", body="Mesas.")
+    make_proposal(cycle, title="Humedales urbanos", problem="Se rellenan.", body="Protegerlos por ley.")
+
+    def found(query) -> list[str]:
+        return [p.title for p in db_session().scalars(services.received(cycle, q=query))]
+
+    for query in ("informac", "INFORMACIÓN", "informacion", "Információn", "potab agua", "agua  información"):
+        assert found(query) == ["Información sobre el agua potable"], query
+    assert len(found("agua")) == 2 and found("humedal") == ["Humedales urbanos"]
+    assert found("agua particip") == ["Participación ciudadana en el cuidado del agua"]
+    assert found("agua humedal") == [] and found("ormacion") == [] and found("potables") == []
+    # Words with no meaning of their own do not narrow the search; a reference finds its proposal.
+    assert len(found("el de la")) == 3
+    assert found(water.reference) == [water.title]
+
+
+def test_similar_proposals_count_term_frequencies_on_a_sample_of_a_large_cycle(labelled_cycle, monkeypatch):
+    ranked = [(p.title, round(score, 6)) for p, score in services.similar_to(
+        labelled_cycle, title="Humedal urbano", text="catastro participativo de humedales")]
+    assert ranked[0][0] == "Protección de humedales urbanos"
+    # Frequencies counted on a sample of the cycle's latest proposals, scaled to the cycle.
+    monkeypatch.setattr(services, "FREQUENCY_SAMPLE", len(CORPUS) - 5)
+    resampled = [(p.title, round(score, 6)) for p, score in services.similar_to(
+        labelled_cycle, title="Humedal urbano", text="catastro participativo de humedales")]
+    assert [title for title, _ in resampled][:1] == ["Protección de humedales urbanos"] and resampled != ranked
+    # The candidates are those sharing the rarest terms, however few are kept.
+    monkeypatch.setattr(services, "SIMILAR_POSTINGS", 1)
+    monkeypatch.setattr(services, "SIMILAR_CANDIDATES", 1)
+    [(only, _score)] = services.similar_to(labelled_cycle, title="Humedal urbano",
+                                           text="catastro participativo de humedales")
+    assert only.title == "Protección de humedales urbanos"
 
 
 @pytest.mark.parametrize("page", ["detail", "last", "filtered", "search"])

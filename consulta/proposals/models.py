@@ -2,13 +2,14 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consulta.core import clock
 from consulta.core.models import TimestampMixin
 from consulta.core.sectors import Sector
 from consulta.extensions import db
+from consulta.proposals.similarity import TERM_MAX
 
 
 class OgpValue(enum.Enum):
@@ -183,8 +184,8 @@ class Proposal(TimestampMixin, db.Model):
 
     # Posting the same review page twice carries the same key: the second post finds the first proposal.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    # Maintained by the service: accent-folded lower-case text for LIKE search, and stems for similarity.
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Maintained by the service with the term index (proposal_term): the stems of the title and of
+    # the problem and body, as similarity.terms gives them.
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")
 
@@ -239,6 +240,26 @@ class Proposal(TimestampMixin, db.Model):
         if self.author is not None:
             return self.author.public_name
         return self.submitter_name or ""
+
+
+# The term index, written by proposals.services whenever a proposal's text is set: one row per
+# distinct stem of its title, problem and body, weighted as in similarity's vector (its count, the
+# title's counting twice), and one row with weight 0 per other searchable word (similarity.words of
+# its reference, text and entity). Search reads the terms that begin with a word, a range of the
+# (cycle, term) index; "similar proposals" reads the postings of a text's rarer stems and counts
+# how many proposals hold a term. Terms are [a-z0-9]: PostgreSQL compares them bytewise ("C"), as
+# SQLite does, so a range gives the same rows on both. The unique index is the key, not a primary
+# key constraint, so that a bulk load (bench/generate) drops it and builds it once afterwards.
+proposal_term = db.Table(
+    "proposal_term",
+    db.Column("cycle_id", Integer, nullable=False),
+    db.Column("term", String(TERM_MAX).with_variant(String(TERM_MAX, collation="C"), "postgresql"), nullable=False),
+    db.Column("proposal_id", ForeignKey("proposal.id"), nullable=False),
+    db.Column("weight", Integer, nullable=False),
+    # The weight too, so that the index answers every query of the table by itself.
+    Index("ix_proposal_term_cycle_term", "cycle_id", "term", "proposal_id", "weight", unique=True),
+    Index("ix_proposal_term_proposal", "proposal_id"),
+)
 
 
 class ProposalValue(db.Model):

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,7 +35,7 @@ from consulta.organisations.models import Organisation, OrganisationState
 from consulta.proposals import similarity
 from consulta.proposals.models import (
     Attachment, Channel, Draft, OgpValue, Proposal, ProposalState, ProposalValue, ProposalVersion,
-    ReferenceCounter, ThematicArea, WithdrawalReason,
+    ReferenceCounter, ThematicArea, WithdrawalReason, proposal_term,
 )
 
 TITLE_MAX = 200
@@ -52,6 +52,17 @@ EXPORT_BATCH = 500  # rows read from the database at a time by a download
 # Not offered as "already received and similar": withdrawn ones and spam would only mislead, and a
 # merged one lives on in the proposal it was merged into.
 NOT_SIMILAR_STATES = frozenset({ProposalState.WITHDRAWN, ProposalState.INADMISSIBLE, ProposalState.MERGED})
+# "Similar proposals" ranks at most this many candidates: the proposals sharing most of the text's
+# rarer terms, read from the term index...
+SIMILAR_CANDIDATES = 200
+# ...through the rarest terms whose postings add up to about this many (at least one term), so the
+# work stays bounded in a cycle where every word is common.
+SIMILAR_POSTINGS = 20_000
+# How many proposals hold a term is counted among the cycle's latest ones, at most this many, and
+# scaled to the cycle: exact in a smaller cycle, a sample in a larger one, at the same cost.
+FREQUENCY_SAMPLE = 2_000
+# Terms are [a-z0-9]: every term that begins with a word sorts before the word followed by this.
+PREFIX_END = "{"
 
 
 # --- thematic areas ----------------------------------------------------------------------------
@@ -134,10 +145,24 @@ def _apply(proposal, content) -> None:
     proposal.entity_name = content["entity_name"]
     proposal.entity_id = _entity_id(proposal.cycle, content["entity_name"])
     proposal.value_rows = [ProposalValue(value=value) for value in content["values"]]
-    proposal.search_text = similarity.fold(" ".join(
-        filter(None, (proposal.reference, proposal.title, proposal.problem, proposal.body, proposal.entity_name))))
     proposal.title_terms = " ".join(similarity.terms(proposal.title))
     proposal.body_terms = " ".join(similarity.terms(f"{proposal.problem}\n{proposal.body}"))
+
+
+def index_rows(proposal) -> list[dict]:
+    """The proposal's rows of the term index (proposal_term), from its text as set by `_apply`."""
+    searchable = similarity.words(" ".join(
+        filter(None, (proposal.reference, proposal.title, proposal.problem, proposal.body, proposal.entity_name))))
+    entries = similarity.index_entries(proposal.title_terms.split(), proposal.body_terms.split(), searchable)
+    return [{"cycle_id": proposal.cycle_id, "term": term, "proposal_id": proposal.id, "weight": weight}
+            for term, weight in entries.items()]
+
+
+def _index(proposal, *, replace=True) -> None:
+    """Write the proposal's rows of the term index, in place of those of its previous text."""
+    if replace:
+        db.session.execute(delete(proposal_term).where(proposal_term.c.proposal_id == proposal.id))
+    db.session.execute(insert(proposal_term), index_rows(proposal))
 
 
 def _entity_id(cycle, name) -> int | None:
@@ -414,6 +439,7 @@ def _receive(cycle, content, *, idempotency_key, actor, **columns) -> tuple[Prop
             _apply(proposal, content)
             db.session.add(proposal)
             db.session.flush()
+            _index(proposal, replace=False)
     except IntegrityError:
         existing = _by_key(key)
         if existing is None:
@@ -465,6 +491,7 @@ def edit(proposal, *, title, problem, body, area, values, actor, entity_name=Non
     content = _content(proposal.cycle, title=title, problem=problem, body=body, area=area, values=values,
                        entity_name=entity_name)
     _apply(proposal, content)
+    _index(proposal)
     proposal.version_count += 1
     proposal.edited_at = clock.now()
     record_event(proposal, "EDITED", actor=actor)
@@ -511,8 +538,11 @@ def received(cycle, *, sector=None, area=None, state=None, channel=None, organis
     if organisation is not None:
         query = query.where(Proposal.organisation_id == getattr(organisation, "id", organisation))
     for word in similarity.search_words(q):
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+        # A word matches the proposals with a term that begins with it: a range of the index.
+        query = query.where(Proposal.id.in_(
+            select(proposal_term.c.proposal_id).where(proposal_term.c.cycle_id == cycle.id,
+                                                      proposal_term.c.term >= word,
+                                                      proposal_term.c.term < word + PREFIX_END)))
     return query.order_by(Proposal.number)
 
 
@@ -575,16 +605,82 @@ def find(cycle, reference) -> Proposal | None:
 
 
 def similar_to(cycle, *, title, text, exclude=None, limit=SIMILAR_SHOWN) -> list[tuple[Proposal, float]]:
-    """The proposals already received in `cycle` most like this text, best first, with their score."""
-    query = (select(Proposal.id, Proposal.title_terms, Proposal.body_terms)
-             .where(Proposal.cycle_id == cycle.id, Proposal.state.not_in(NOT_SIMILAR_STATES)))
-    if exclude is not None:
-        query = query.where(Proposal.id != exclude.id)
-    ranked = similarity.rank(title, text, db.session.execute(query).all(), limit=limit)
+    """The proposals already received in `cycle` most like this text, best first, with their score.
+
+    Read from the term index, never every proposal: the candidates are the proposals sharing most
+    of the text's rarer terms (SIMILAR_CANDIDATES of them), ranked by similarity.rank with how many
+    of the cycle's proposals hold each term (FREQUENCY_SAMPLE)."""
+    wanted = similarity.vector(similarity.terms(title), similarity.terms(text))
+    if not wanted:
+        return []
+    total, lowest_id, scale = _frequency_sample(cycle)
+    keys = {term[:similarity.TERM_MAX] for term in wanted}
+    frequency = _frequencies(cycle, keys, lowest_id, scale)
+    weights = {}
+    for term, count in wanted.items():
+        key = term[:similarity.TERM_MAX]
+        weights[key] = weights.get(key, 0) + count * similarity.idf(frequency.get(key, 0), total + 1) ** 2
+    rarest, postings = [], 0
+    for key in sorted(keys, key=lambda key: (frequency.get(key, 0), key)):
+        if rarest and postings + frequency.get(key, 0) > SIMILAR_POSTINGS:
+            break
+        rarest.append(key)
+        postings += frequency.get(key, 0)
+    candidates = _candidates(cycle, {key: weights[key] for key in rarest}, exclude)
+    if not candidates:
+        return []
+    seen = {term for _key, title_terms, body_terms in candidates for term in f"{title_terms} {body_terms}".split()}
+    frequency.update(_frequencies(cycle, {term[:similarity.TERM_MAX] for term in seen} - keys, lowest_id, scale))
+    ranked = similarity.rank(title, text, candidates, limit=limit, total=total + 1,
+                             frequency={term: frequency.get(term[:similarity.TERM_MAX], 0) for term in seen | set(wanted)})
     if not ranked:
         return []
     loaded = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_([k for k, _ in ranked])))}
     return [(loaded[key], score) for key, score in ranked]
+
+
+def _frequency_sample(cycle) -> tuple[int, int, float]:
+    """(how many proposals the cycle received, the lowest id counted for term frequencies, the
+    factor that scales a count among those to the cycle)."""
+    # Numbers run from 1 without gaps (a rolled-back send gives its number back).
+    total = db.session.scalar(select(func.max(Proposal.number)).where(Proposal.cycle_id == cycle.id)) or 0
+    if total <= FREQUENCY_SAMPLE:
+        return total, 0, 1.0
+    lowest = db.session.scalar(select(Proposal.id).where(Proposal.cycle_id == cycle.id,
+                                                         Proposal.number == total - FREQUENCY_SAMPLE + 1))
+    return total, lowest or 0, total / FREQUENCY_SAMPLE
+
+
+def _frequencies(cycle, terms, lowest_id, scale) -> dict[str, float]:
+    """How many of the cycle's proposals hold each of these stems, from the index (see _frequency_sample)."""
+    if not terms:
+        return {}
+    rows = db.session.execute(
+        select(proposal_term.c.term, func.count())
+        .where(proposal_term.c.cycle_id == cycle.id, proposal_term.c.term.in_(sorted(terms)),
+               proposal_term.c.weight > 0, proposal_term.c.proposal_id >= lowest_id)
+        .group_by(proposal_term.c.term))
+    return {term: count * scale for term, count in rows}
+
+
+def _candidates(cycle, weights, exclude) -> list[tuple]:
+    """(id, title_terms, body_terms) of the proposals that may be offered as similar and share most
+    of these terms, each weighed as given (its weight in the text and its rarity): one grouped statement."""
+    score = func.sum(proposal_term.c.weight * case(weights, value=proposal_term.c.term, else_=0)).label("score")
+    shared = (select(proposal_term.c.proposal_id, score)
+              .where(proposal_term.c.cycle_id == cycle.id, proposal_term.c.term.in_(sorted(weights)),
+                     proposal_term.c.weight > 0)
+              .group_by(proposal_term.c.proposal_id)
+              # Twice as many: the state is read afterwards, for these rows only.
+              .order_by(score.desc(), proposal_term.c.proposal_id).limit(2 * SIMILAR_CANDIDATES))
+    if exclude is not None:
+        shared = shared.where(proposal_term.c.proposal_id != exclude.id)
+    shared = shared.subquery()
+    return [tuple(row) for row in db.session.execute(
+        select(Proposal.id, Proposal.title_terms, Proposal.body_terms)
+        .join(shared, shared.c.proposal_id == Proposal.id)
+        .where(Proposal.state.not_in(NOT_SIMILAR_STATES))
+        .order_by(shared.c.score.desc(), Proposal.id).limit(SIMILAR_CANDIDATES))]
 
 
 def public_history(proposal):

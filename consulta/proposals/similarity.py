@@ -1,11 +1,14 @@
-"""Spanish text, folded and stemmed: the search column and the "similar proposals" ranking.
+"""Spanish text, folded and stemmed: the proposals' term index, search and the "similar proposals" ranking.
 
 Everything happens in Python on text the service stores with each proposal, so SQLite and
 PostgreSQL give the same answers. Terms are accent-folded first and then stemmed with the
 Snowball Spanish stemmer, so "información", "informacion" and "informaciones" are one term.
-Ranking is TF-IDF cosine over the cycle's proposals, the title counting twice; a query term
-that no proposal uses is matched to the closest term that one does (rapidfuzz), which absorbs
-typos such as "tranparencia".
+Ranking is TF-IDF cosine, the title counting twice; a query term that no candidate uses is
+matched to the closest term that one does (rapidfuzz), which absorbs typos such as "tranparencia".
+
+`index_entries` gives a proposal's rows of the term index (`proposal_term`): its stems with their
+weight in the ranking's vector, and its other folded words with weight 0, which search matches by
+their beginning ("informac" finds "información").
 """
 import math
 import re
@@ -21,6 +24,10 @@ TITLE_WEIGHT = 2
 MIN_SCORE = 0.12
 FUZZY_CUTOFF = 85
 FUZZY_MIN_LENGTH = 5
+# Terms are cut to this length in the index (and so are search words): an index entry stays small
+# whatever a person types, and a longer word still matches by its beginning.
+TERM_MAX = 40
+SEARCH_WORDS_MAX = 8
 
 STOPWORDS = frozenset("""
 a al algo algun alguna algunas alguno algunos ante antes aqui asi aun cada como con contra cual
@@ -55,23 +62,39 @@ def terms(text: str | None) -> list[str]:
     return [_stem(word) for word in _WORD.findall(fold(text)) if len(word) > 1 and word not in STOPWORDS]
 
 
+def words(text: str | None) -> set[str]:
+    """The distinct folded words of `text` that search can find (stopwords carry no meaning), cut to TERM_MAX."""
+    return {word[:TERM_MAX] for word in _WORD.findall(fold(text)) if word not in STOPWORDS}
+
+
 def search_words(query: str | None) -> list[str]:
-    """The folded words of a search box query, for LIKE matching against the folded column."""
-    return [word for word in _WORD.findall(fold(query)) if word][:8]
+    """The folded words of a search box query, each matched against the beginning of indexed words."""
+    found = [word[:TERM_MAX] for word in _WORD.findall(fold(query)) if word not in STOPWORDS]
+    return list(dict.fromkeys(found))[:SEARCH_WORDS_MAX]
 
 
-def _vector(title_terms: list[str], body_terms: list[str]) -> Counter:
-    vector = Counter(body_terms)
+def index_entries(title_terms: list[str], body_terms: list[str], searchable: set[str]) -> dict[str, int]:
+    """A proposal's rows of the term index, term -> weight: its stems (title and body, as stored)
+    weighted as in the ranking's vector, and the other words of `searchable` (words()) with 0."""
+    entries = dict.fromkeys(searchable, 0)
+    for term, weight in vector(title_terms, body_terms).items():
+        entries[term[:TERM_MAX]] = weight
+    return entries
+
+
+def vector(title_terms: list[str], body_terms: list[str]) -> Counter:
+    """A text's terms and their counts, the title's counting TITLE_WEIGHT times."""
+    counts = Counter(body_terms)
     for term in title_terms:
-        vector[term] += TITLE_WEIGHT
-    return vector
+        counts[term] += TITLE_WEIGHT
+    return counts
 
 
-def _fuzzy(vector: Counter, vocabulary: list[str]) -> Counter:
+def _fuzzy(counts: Counter, vocabulary: list[str]) -> Counter:
     """Replace terms no candidate uses by the closest term one does, weighted by closeness."""
     known = set(vocabulary)
     matched = Counter()
-    for term, weight in vector.items():
+    for term, weight in counts.items():
         if term in known or len(term) < FUZZY_MIN_LENGTH:
             matched[term] += weight
             continue
@@ -83,31 +106,44 @@ def _fuzzy(vector: Counter, vocabulary: list[str]) -> Counter:
     return matched
 
 
-def rank(title: str, text: str, candidates, *, limit: int = 5, min_score: float = MIN_SCORE):
+def idf(frequency: float, total: float) -> float:
+    """The weight of a term found in `frequency` of `total` texts."""
+    return math.log((total + 1) / (frequency + 1)) + 1
+
+
+def rank(title: str, text: str, candidates, *, limit: int = 5, min_score: float = MIN_SCORE, frequency=None,
+         total=None):
     """The ids of the candidates most like (title, text), best first, as (id, score) pairs.
 
     `candidates` are (id, title_terms, body_terms) with the terms as stored (space-separated).
+    frequency, total: how many texts hold each term (a mapping) and how many texts there are, the
+    query included, when the candidates are a selection from a larger set (the term index's
+    figures); by default, the candidates'.
     """
-    documents = [(key, _vector(title_terms.split(), body_terms.split())) for key, title_terms, body_terms in candidates]
+    documents = [(key, vector(title_terms.split(), body_terms.split())) for key, title_terms, body_terms in candidates]
     if not documents:
         return []
-    frequency = Counter(term for _, vector in documents for term in vector)
-    total = len(documents) + 1
-    vocabulary = sorted(frequency)
-    query = _fuzzy(_vector(terms(title), terms(text)), vocabulary)
+    vocabulary = sorted({term for _, document in documents for term in document})
+    if frequency is None:
+        frequency = Counter(term for _, document in documents for term in document)
+        total = len(documents) + 1
+    query = _fuzzy(vector(terms(title), terms(text)), vocabulary)
+    known_idf = {}
 
-    def idf(term):
-        return math.log((total + 1) / (frequency.get(term, 0) + 1)) + 1
+    def idf_of(term):
+        if term not in known_idf:
+            known_idf[term] = idf(frequency.get(term, 0), total)
+        return known_idf[term]
 
-    def weigh(vector):
-        weights = {term: count * idf(term) for term, count in vector.items()}
-        norm = math.sqrt(sum(weight * weight for weight in weights.values())) or 1.0
-        return {term: weight / norm for term, weight in weights.items()}
+    def weigh(counts):
+        weights = {term: count * idf_of(term) for term, count in counts.items()}
+        norm = math.sqrt(sum(value * value for value in weights.values())) or 1.0
+        return {term: value / norm for term, value in weights.items()}
 
     query_weights = weigh(query)
     scored = []
-    for key, vector in documents:
-        weights = weigh(vector)
+    for key, document in documents:
+        weights = weigh(document)
         score = sum(weight * weights.get(term, 0.0) for term, weight in query_weights.items())
         if score >= min_score:
             scored.append((key, score))
