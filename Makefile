@@ -27,8 +27,11 @@ demo: migrate
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The suite in TEST_WORKERS processes (pytest-xdist), one module (or browser group) per worker at a
+# time; `make test TEST_WORKERS=0` runs it in this process alone.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The main pages at 360 and 1280 px in both languages, on the demo, into docs/screenshots/.
 screenshots: translations

@@ -4,6 +4,10 @@ test inside a transaction that is rolled back; committed-data databases for the 
 DATABASE_URL points the suite at PostgreSQL; without it a temporary SQLite file is used.
 With CI=true, a test that would skip for want of a browser, PostgreSQL or Redis fails instead.
 """
+from tests.support import workers
+
+workers.isolate()  # first: `config`, imported below, reads DATABASE_URL and REDIS_URL once
+
 import os
 import shutil
 import tempfile
@@ -51,6 +55,23 @@ def reset_schema(engine):
         _db.metadata.drop_all(engine)
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def report(request):
+    """`report(text)`: lines the run prints at its end, passed or failed — figures a reviewer reads
+    in CI's output. They travel on the test's report, so pytest-xdist's workers hand them over."""
+    return lambda text: request.node.user_properties.append(("report", text))
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "call"
+             for name, value in report.user_properties if name == "report"]
+    if lines:
+        terminalreporter.section("reported by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

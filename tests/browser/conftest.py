@@ -38,12 +38,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import config
 from consulta import ROOT
 from consulta.extensions import db
 from tests.conftest import separate_app, skip_or_fail
+from tests.support.workers import fresh_postgres_database
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -71,16 +71,7 @@ def _live_database(folder: Path, name: str) -> str:
     dropped and created again for each run."""
     if not os.environ.get("DATABASE_URL"):
         return f"sqlite:///{folder / name}.db"
-    suite = make_url(config._database_url())
-    live = suite.set(database=f"{suite.database}_{name}")
-    admin = create_engine(suite, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{live.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{live.database}"'))
-    finally:
-        admin.dispose()
-    return live.render_as_string(hide_password=False)
+    return fresh_postgres_database(config._database_url(), name)
 
 
 @dataclass

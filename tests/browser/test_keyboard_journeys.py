@@ -6,6 +6,7 @@ it is on the list of errors. Registering and reporting run with JavaScript off a
 the way needs it (intake and commenting without JavaScript are in their own journeys).
 """
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.browser.demo_routes import CITIZEN, REPORTER, Records, email_of
@@ -60,10 +61,17 @@ class Keyboard:
         with self.page.expect_navigation():
             self.page.keyboard.press(key)
         self.page.wait_for_load_state()
-        focus = self._visible_focus()
         if self.page.locator(".error-summary").count():
-            assert focus["summary"], f"after an error focus is on {focus['where']}, not the error summary"
+            # `autofocus` is applied at the browser's next rendering step, which may come after
+            # the load event: give it a moment before asking where focus is.
+            try:
+                self.page.wait_for_function("document.activeElement.matches('.error-summary')", timeout=3000)
+            except PlaywrightTimeout:
+                pass
+            focus = self._visible_focus()
+            assert focus.get("summary"), f"after an error focus is on {focus['where']}, not the error summary"
         else:
+            focus = self._visible_focus()
             assert focus["where"] == "document", f"a new page starts with focus on {focus['where']}"
             self.page.keyboard.press("Tab")
             assert self.page.evaluate("document.activeElement.matches('.skip-link')"), "the skip link is not first"
