@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 
 import config
 from consulta import create_app
@@ -529,14 +529,15 @@ def _seed(target, moderator, authors):
 def _pile(db, target, author, count, *, start=0):
     """`count` plain comments written straight into the table: volume for the thread's index."""
     now = target.cycle.phase(PhaseKind.CONSULTATION).opens_at
-    db.session.execute(insert(Comment.__table__), [
+    connection = db.session.connection()
+    connection.execute(insert(Comment.__table__), [
         {"cycle_id": target.cycle.id, "target_kind": target.kind.kind, "target_id": target.id,
          "author_id": author.id, "sector": Sector.CIUDADANIA.name, "staff": False, "alignment": Alignment.NEUTRAL.name,
          "text": f"c{n}", "body": f"<p>c{n}</p>", "fingerprint": f"c{n}", "fingerprint_hash": str(n),
          "state": CommentState.PUBLISHED.name, "idempotency_key": f"{n:032x}", "version_id": target.version.id,
          "created_at": now + timedelta(seconds=n), "updated_at": now} for n in range(start, start + count)])
     # Written around the unit of work, as bench/generate does: the tally is rebuilt the same way.
-    tally.rebuild(db.session.connection())
+    tally.rebuild(connection)
 
 
 def test_a_thread_page_runs_the_same_statements_at_ten_and_at_a_thousand_comments(
@@ -715,6 +716,13 @@ def test_the_tally_equals_a_recount_after_every_kind_of_comment_change(db, cycle
     coverage = services.coverage(cycle)
     assert coverage["received"] == 11 and coverage["answered"] == 2
     assert services.thread_counts(report_thread)["hidden"] == {ReportReason.OFENSIVO: 1}
+
+
+def test_a_bulk_statement_on_comments_through_the_session_is_refused(db, cycle, target):
+    comment = make_comment(target)
+    with pytest.raises(RuntimeError, match="tally"):
+        db.session.execute(update(Comment).where(Comment.id == comment.id).values(hidden_reason=ReportReason.SPAM))
+    assert tally.tallied() == tally.recounted()
 
 
 def test_retally_rebuilds_the_tally_from_the_comments(app, db, cycle, target):

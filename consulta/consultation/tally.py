@@ -14,10 +14,11 @@ editing and withdrawing (which hand a campaign over to another member, changing 
 and any future service, command or demo step. A service call would have to be remembered at each of
 them, and a forgotten one drifts silently until a page shows a wrong figure. The flush sees every
 changed comment with its value before and after, whatever code changed it, and writes the difference
-in the same transaction (it commits or rolls back with the change). What it does not see: statements
-that bypass the unit of work (`insert(Comment.__table__)`, `update(Comment)`, COPY). Nothing in consulta
-writes comments that way; bench/generate and tests that pile up rows call `rebuild` afterwards. Nor are
-comments deleted (withdrawn and hidden are states); a deleted one would also need `rebuild`.
+in the same transaction (it commits or rolls back with the change). What it cannot see: statements
+that bypass the unit of work (`insert(Comment)`, `update(Comment)`, COPY). A session refuses those on
+the comment table (`_refuse_bulk_writes`); bulk loaders (bench/generate, tests that pile up rows)
+write through a Connection and call `rebuild` afterwards. Nor are comments deleted (withdrawn and
+hidden are states); a deleted one would also need `rebuild`.
 """
 from collections import Counter
 from typing import NamedTuple
@@ -135,6 +136,16 @@ def _count_changes(session, flush_context) -> None:
         deltas[_key(before, appeals.get(comment.id, now))] -= 1
         deltas[_key(after, now)] += 1
     apply(connection, deltas)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_writes(execute_state) -> None:
+    """An INSERT, UPDATE or DELETE of many comments through a session would leave the tally behind
+    unseen: refused, rather than a figure found wrong weeks later."""
+    if (execute_state.is_insert or execute_state.is_update or execute_state.is_delete) \
+            and getattr(getattr(execute_state.statement, "table", None), "name", None) == Comment.__tablename__:
+        raise RuntimeError("Comments are written through the session's objects, which keep the figures' tally; "
+                           "a bulk statement on them goes through a Connection and calls tally.rebuild() after.")
 
 
 def apply(connection, deltas: Counter) -> None:
