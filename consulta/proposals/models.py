@@ -249,7 +249,8 @@ class Proposal(TimestampMixin, db.Model):
 # (cycle, term) index; "similar proposals" reads the postings of a text's rarer stems and counts
 # how many proposals hold a term. Terms are [a-z0-9]: PostgreSQL compares them bytewise ("C"), as
 # SQLite does, so a range gives the same rows on both. The unique index is the key, not a primary
-# key constraint, so that a bulk load (bench/generate) drops it and builds it once afterwards.
+# key constraint, so that a bulk load (bench/generate) drops it and builds it once afterwards; it is
+# the only index (an edit deletes the previous rows by their terms), so a send writes one per row.
 proposal_term = db.Table(
     "proposal_term",
     db.Column("cycle_id", Integer, nullable=False),
@@ -258,7 +259,6 @@ proposal_term = db.Table(
     db.Column("weight", Integer, nullable=False),
     # The weight too, so that the index answers every query of the table by itself.
     Index("ix_proposal_term_cycle_term", "cycle_id", "term", "proposal_id", "weight", unique=True),
-    Index("ix_proposal_term_proposal", "proposal_id"),
 )
 
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, intersect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -158,10 +158,13 @@ def index_rows(proposal) -> list[dict]:
             for term, weight in entries.items()]
 
 
-def _index(proposal, *, replace=True) -> None:
-    """Write the proposal's rows of the term index, in place of those of its previous text."""
-    if replace:
-        db.session.execute(delete(proposal_term).where(proposal_term.c.proposal_id == proposal.id))
+def _index(proposal, *, previous=()) -> None:
+    """Write the proposal's rows of the term index, in place of those of its previous text (`previous`:
+    index_rows before the text changed). They are found through the (cycle, term) index, the table's only one."""
+    if previous:
+        db.session.execute(delete(proposal_term).where(
+            proposal_term.c.cycle_id == proposal.cycle_id, proposal_term.c.proposal_id == proposal.id,
+            proposal_term.c.term.in_(sorted({row["term"] for row in previous}))))
     db.session.execute(insert(proposal_term), index_rows(proposal))
 
 
@@ -439,7 +442,7 @@ def _receive(cycle, content, *, idempotency_key, actor, **columns) -> tuple[Prop
             _apply(proposal, content)
             db.session.add(proposal)
             db.session.flush()
-            _index(proposal, replace=False)
+            _index(proposal)
     except IntegrityError:
         existing = _by_key(key)
         if existing is None:
@@ -490,8 +493,9 @@ def edit(proposal, *, title, problem, body, area, values, actor, entity_name=Non
     cycles.require_accepting(_intake(proposal.cycle), clock.now(), proposal.sector)
     content = _content(proposal.cycle, title=title, problem=problem, body=body, area=area, values=values,
                        entity_name=entity_name)
+    previous = index_rows(proposal)
     _apply(proposal, content)
-    _index(proposal)
+    _index(proposal, previous=previous)
     proposal.version_count += 1
     proposal.edited_at = clock.now()
     record_event(proposal, "EDITED", actor=actor)
@@ -537,12 +541,15 @@ def received(cycle, *, sector=None, area=None, state=None, channel=None, organis
         query = query.where(Proposal.channel == channel)
     if organisation is not None:
         query = query.where(Proposal.organisation_id == getattr(organisation, "id", organisation))
-    for word in similarity.search_words(q):
-        # A word matches the proposals with a term that begins with it: a range of the index.
-        query = query.where(Proposal.id.in_(
-            select(proposal_term.c.proposal_id).where(proposal_term.c.cycle_id == cycle.id,
-                                                      proposal_term.c.term >= word,
-                                                      proposal_term.c.term < word + PREFIX_END)))
+    matching = [select(proposal_term.c.proposal_id).where(proposal_term.c.cycle_id == cycle.id,
+                                                         proposal_term.c.term >= word,
+                                                         proposal_term.c.term < word + PREFIX_END)
+                for word in similarity.search_words(q)]
+    if matching:
+        # A word matches the proposals with a term that begins with it, a range of the index; every
+        # word must match. One INTERSECT reads each range once: PostgreSQL, which cannot estimate how
+        # many terms a range holds, looped one word's range inside the other's (25 s at 10,000 proposals).
+        query = query.where(Proposal.id.in_(matching[0] if len(matching) == 1 else intersect(*matching)))
     return query.order_by(Proposal.number)
 
 

@@ -32,7 +32,6 @@ def upgrade():
     )
     op.create_index('ix_proposal_term_cycle_term', 'proposal_term', ['cycle_id', 'term', 'proposal_id', 'weight'],
                     unique=True)
-    op.create_index('ix_proposal_term_proposal', 'proposal_term', ['proposal_id'], unique=False)
     _fill()
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_column('search_text')
@@ -68,6 +67,5 @@ def downgrade():
     for row in bind.execute(sa.select(proposal)).all():
         text = " ".join(filter(None, (row.reference, row.title, row.problem, row.body, row.entity_name)))
         bind.execute(sa.update(proposal).where(proposal.c.id == row.id).values(search_text=fold(text)))
-    op.drop_index('ix_proposal_term_proposal', table_name='proposal_term')
     op.drop_index('ix_proposal_term_cycle_term', table_name='proposal_term')
     op.drop_table('proposal_term')
