@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from consulta.core.errors import DomainError, PermissionDenied, WindowClosed
 from consulta.core.i18n import local_datetime
 from consulta.core.outbox import OutboxEmail
 from consulta.core.sectors import Sector
-from consulta.cycles.models import PhaseKind, PhaseState
+from consulta.cycles.models import Cycle, PhaseKind, PhaseState
 from consulta.cycles.services import held_shut
 from consulta.extensions import limiter
 from consulta.jurisdictions.models import Role
@@ -716,6 +717,50 @@ def test_the_tally_equals_a_recount_after_every_kind_of_comment_change(db, cycle
     coverage = services.coverage(cycle)
     assert coverage["received"] == 11 and coverage["answered"] == 2
     assert services.thread_counts(report_thread)["hidden"] == {ReportReason.OFENSIVO: 1}
+
+
+@pytest.mark.concurrency
+def test_comments_posted_and_hidden_at_once_keep_the_tally_equal_to_a_recount(app, committed_db):
+    from sqlalchemy.exc import OperationalError
+
+    from consulta.accounts.models import User
+
+    cycle = make_consultation()
+    moderator = make_moderator(cycle.jurisdiction)
+    authors = [make_user() for _ in range(8)]
+    shown = [make_comment(services.commitment_target(cycle, 1)) for _ in range(4)]
+    committed_db.session.commit()
+    cycle_id, moderator_id = cycle.id, moderator.id
+    author_ids, shown_ids = [author.id for author in authors], [comment.id for comment in shown]
+    committed_db.session.remove()
+    start = threading.Barrier(len(author_ids) + len(shown_ids))
+    errors = []
+
+    def attempt(n):
+        # One request's unit of work: the session of its own app context, the service, one commit.
+        try:
+            with app.app_context():
+                start.wait(timeout=60)
+                if n < len(author_ids):
+                    target = services.commitment_target(committed_db.session.get(Cycle, cycle_id), 1)
+                    make_comment(target, author=committed_db.session.get(User, author_ids[n]))
+                else:
+                    services.hide(committed_db.session.get(Comment, shown_ids[n - len(author_ids)]),
+                                  reason=ReportReason.SPAM, actor=committed_db.session.get(User, moderator_id))
+                committed_db.session.commit()
+        except OperationalError as error:
+            # SQLite refuses a second writer whose transaction read first ("database is locked"):
+            # that request fails whole, comment and tally together. PostgreSQL waits instead.
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(start.parties)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert tally.tallied() == tally.recounted()
+    if committed_db.engine.dialect.name == "postgresql":
+        assert errors == [] and sum(tally.tallied().values()) == 12
 
 
 def test_a_bulk_statement_on_comments_through_the_session_is_refused(db, cycle, target):
