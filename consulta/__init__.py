@@ -3,7 +3,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -81,5 +81,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
+    """A request that may write (any method but GET, HEAD, OPTIONS) takes SQLite's write lock as
+    its transaction begins. Otherwise two such requests at once both read, and the one that writes
+    second finds its snapshot stale and fails at once with "database is locked" — waiting
+    (busy_timeout) cannot help it. With the lock taken first, the second waits for the first."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -29,6 +29,7 @@ from werkzeug.datastructures import FileStorage
 
 import config
 from consulta import ROOT
+from consulta.accounts.models import User
 from consulta.core import clock as core_clock
 from consulta.core import outbox, permissions, storage
 from consulta.core.audit import StateChange, history, record_event, transition
@@ -394,6 +395,38 @@ def test_two_senders_at_once_send_each_message_exactly_once(app, committed_db, m
     assert sorted(deliveries) == sorted(ids), "a message was sent twice or not at all"
     assert sum(report.sent for report in reports) == 30
     assert set(committed_db.session.scalars(select(OutboxEmail.status))) == {DeliveryStatus.SENT}
+
+
+@pytest.mark.concurrency
+def test_two_writing_requests_at_once_both_write(app, committed_db):
+    """Two requests that read and then write, at the same moment: both succeed. (On SQLite the
+    second would find its read stale and fail with "database is locked" unless a writing request
+    takes the write lock as it begins: then it waits for the first.)"""
+    both_read = threading.Barrier(2, timeout=1)
+    errors = []
+
+    def request_that_reads_then_writes(number):
+        try:
+            with app.test_request_context("/", method="POST"):
+                committed_db.session.scalar(select(User.id).limit(1))
+                try:
+                    both_read.wait()
+                except threading.BrokenBarrierError:
+                    pass  # the other request is waiting for this one's write lock
+                make_user(email=f"writer{number}@example.org")
+                committed_db.session.commit()
+                committed_db.session.remove()
+        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
+            errors.append(error)
+
+    threads = [threading.Thread(target=request_that_reads_then_writes, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert set(committed_db.session.scalars(select(User.email).where(User.email.like("writer%")))) == {
+        "writer0@example.org", "writer1@example.org"}
 
 
 class RefuseFirstAttempt:
