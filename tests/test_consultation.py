@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -31,6 +30,7 @@ from tests.factories import (
     local_today, make_comment, make_consultation, make_grant, make_intake_cycle, make_moderator, make_national,
     make_organisation, make_phase, make_published_plan, make_report, make_reporter, make_user, unique,
 )
+from tests.support.concurrency import REFUSED, committed_or_refused, run_together
 
 SECOND = timedelta(seconds=1)
 HIDDEN_INPUT = re.compile(r'<input[^>]*name="(csrf_token|loaded|idempotency_key)"[^>]*value="([^"]*)"')
@@ -721,8 +721,6 @@ def test_the_tally_equals_a_recount_after_every_kind_of_comment_change(db, cycle
 
 @pytest.mark.concurrency
 def test_comments_posted_and_hidden_at_once_keep_the_tally_equal_to_a_recount(app, committed_db):
-    from sqlalchemy.exc import OperationalError
-
     from consulta.accounts.models import User
 
     cycle = make_consultation()
@@ -733,34 +731,24 @@ def test_comments_posted_and_hidden_at_once_keep_the_tally_equal_to_a_recount(ap
     cycle_id, moderator_id = cycle.id, moderator.id
     author_ids, shown_ids = [author.id for author in authors], [comment.id for comment in shown]
     committed_db.session.remove()
-    start = threading.Barrier(len(author_ids) + len(shown_ids))
-    errors = []
 
     def attempt(n):
-        # One request's unit of work: the session of its own app context, the service, one commit.
-        try:
-            with app.app_context():
-                start.wait(timeout=60)
-                if n < len(author_ids):
-                    target = services.commitment_target(committed_db.session.get(Cycle, cycle_id), 1)
-                    make_comment(target, author=committed_db.session.get(User, author_ids[n]))
-                else:
-                    services.hide(committed_db.session.get(Comment, shown_ids[n - len(author_ids)]),
-                                  reason=ReportReason.SPAM, actor=committed_db.session.get(User, moderator_id))
-                committed_db.session.commit()
-        except OperationalError as error:
-            # SQLite refuses a second writer whose transaction read first ("database is locked"):
-            # that request fails whole, comment and tally together. PostgreSQL waits instead.
-            errors.append(error)
+        if n < len(author_ids):
+            target = services.commitment_target(committed_db.session.get(Cycle, cycle_id), 1)
+            make_comment(target, author=committed_db.session.get(User, author_ids[n]))
+        else:
+            services.hide(committed_db.session.get(Comment, shown_ids[n - len(author_ids)]),
+                          reason=ReportReason.SPAM, actor=committed_db.session.get(User, moderator_id))
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(start.parties)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # Each is one request's unit of work. Outside a request SQLite may refuse a second writer whose
+    # transaction read first ("database is locked"): that one fails whole, comment and tally
+    # together. PostgreSQL waits instead.
+    outcomes, errors = run_together(len(author_ids) + len(shown_ids),
+                                    lambda n: committed_or_refused(app, committed_db, lambda: attempt(n)))
+    assert errors == []
     assert tally.tallied() == tally.recounted()
     if committed_db.engine.dialect.name == "postgresql":
-        assert errors == [] and sum(tally.tallied().values()) == 12
+        assert REFUSED not in outcomes and sum(tally.tallied().values()) == 12
 
 
 def test_a_bulk_statement_on_comments_through_the_session_is_refused(db, cycle, target):

@@ -41,6 +41,7 @@ from consulta.core.sanitize import clean_html, plain_paragraphs
 from consulta.core.windows import Window, is_open, local_to_utc, window_from_dates, window_from_local
 from tests.conftest import IN_CI, database_url, limiter_of
 from tests.factories import make_user
+from tests.support.concurrency import run_together
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
@@ -375,22 +376,11 @@ def test_two_senders_at_once_send_each_message_exactly_once(app, committed_db, m
     committed_db.session.commit()  # end the read: on SQLite it would keep seeing the rows as queued
     assert len(ids) == 30
 
-    start = threading.Barrier(2)
-    reports, errors = [], []
+    def sender(_):
+        with app.app_context():
+            return deliver_pending()
 
-    def sender():
-        try:
-            with app.app_context():
-                start.wait()
-                reports.append(deliver_pending())
-        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
-            errors.append(error)
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports, errors = run_together(2, sender)
     assert errors == []
     assert sorted(deliveries) == sorted(ids), "a message was sent twice or not at all"
     assert sum(report.sent for report in reports) == 30
@@ -403,27 +393,19 @@ def test_two_writing_requests_at_once_both_write(app, committed_db):
     second would find its read stale and fail with "database is locked" unless a writing request
     takes the write lock as it begins: then it waits for the first.)"""
     both_read = threading.Barrier(2, timeout=1)
-    errors = []
 
     def request_that_reads_then_writes(number):
-        try:
-            with app.test_request_context("/", method="POST"):
-                committed_db.session.scalar(select(User.id).limit(1))
-                try:
-                    both_read.wait()
-                except threading.BrokenBarrierError:
-                    pass  # the other request is waiting for this one's write lock
-                make_user(email=f"writer{number}@example.org")
-                committed_db.session.commit()
-                committed_db.session.remove()
-        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
-            errors.append(error)
+        with app.test_request_context("/", method="POST"):
+            committed_db.session.scalar(select(User.id).limit(1))
+            try:
+                both_read.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request is waiting for this one's write lock
+            make_user(email=f"writer{number}@example.org")
+            committed_db.session.commit()
+            committed_db.session.remove()
 
-    threads = [threading.Thread(target=request_that_reads_then_writes, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _results, errors = run_together(2, request_that_reads_then_writes)
     assert errors == []
     assert set(committed_db.session.scalars(select(User.email).where(User.email.like("writer%")))) == {
         "writer0@example.org", "writer1@example.org"}

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
 from consulta.core.audit import StateChange, history
 from consulta.core.errors import DomainError, WindowClosed
@@ -20,6 +19,7 @@ from consulta.jurisdictions.models import Role
 from consulta.jurisdictions.services import follow
 from tests.factories import (make_cycle, make_grant, make_intake_cycle, make_jurisdiction, make_national, make_phase,
                              make_proposals, make_user)
+from tests.support.concurrency import REFUSED, committed_or_refused, run_together
 
 SANTIAGO = "America/Santiago"
 SECOND = timedelta(seconds=1)
@@ -392,31 +392,10 @@ def test_two_schedulers_at_once_open_a_phase_and_email_its_followers_once(app, c
 
     monkeypatch.setattr(services, "_gates", {PhaseKind.INTAKE: [wait_for_the_other_run]})
     monkeypatch.setattr(services, "_on_open", {}, raising=False)
-    outcomes, errors = [], []
-
-    def scheduler():
-        try:
-            with app.app_context():
-                try:
-                    services.advance_phases(utc(2018, 6, 18, 5))
-                    committed_db.session.commit()
-                    outcomes.append("advanced")
-                except OperationalError:
-                    # SQLite refuses the second writer whose read went stale: nothing of it stays.
-                    committed_db.session.rollback()
-                    outcomes.append("refused")
-                finally:
-                    committed_db.session.remove()
-        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
-            errors.append(error)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes, errors = run_together(2, lambda _: committed_or_refused(
+        app, committed_db, lambda: services.advance_phases(utc(2018, 6, 18, 5))))
     assert errors == []
-    assert "advanced" in outcomes
+    assert any(outcome != REFUSED for outcome in outcomes)
     opened = committed_db.session.scalar(select(func.count(StateChange.id)).where(
         StateChange.object_type == "phase", StateChange.object_id == phase_id, StateChange.to_state == "OPEN"))
     assert opened == 1

@@ -24,6 +24,7 @@ from tests.factories import (
     local_today, make_activity, make_commitment, make_entity, make_intake_cycle, make_jurisdiction, make_moderator,
     make_phase, make_published_plan, make_report, make_reporter, make_user,
 )
+from tests.support.concurrency import committed_or_refused, run_together
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TZ = "America/Santiago"
@@ -578,8 +579,6 @@ def test_the_commands_remind_and_send_digests_once(commitment, reporter, app, cl
 def test_two_reminder_runs_at_once_send_one_reminder(app, committed_db, clock, monkeypatch):
     import threading
 
-    from sqlalchemy.exc import OperationalError
-
     commitment = make_published_plan(activities=[(date(2019, 1, 1), date(2019, 4, 30))])
     reporter = make_reporter(commitment.entity)
     committed_db.session.commit()
@@ -598,28 +597,7 @@ def test_two_reminder_runs_at_once_send_one_reminder(app, committed_db, clock, m
         return people
 
     monkeypatch.setattr(services, "_reporters", read_then_wait)
-    outcomes, errors = [], []
-
-    def run():
-        try:
-            with app.app_context():
-                try:
-                    outcomes.append(services.send_reminders())
-                    committed_db.session.commit()
-                except OperationalError:
-                    # SQLite refuses the second writer whose read went stale: nothing of it stays.
-                    committed_db.session.rollback()
-                    outcomes.append("refused")
-                finally:
-                    committed_db.session.remove()
-        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes, errors = run_together(2, lambda _: committed_or_refused(app, committed_db, services.send_reminders))
     assert errors == [] and 1 in outcomes
     assert committed_db.session.scalar(select(func.count(ActivityReminder.id))
                                        .where(ActivityReminder.activity_id == activity_id)) == 1

@@ -21,6 +21,7 @@ from consulta.municipal.models import (
 from tests.factories import (
     make_adhesion, make_diagnostic, make_grant, make_jurisdiction, make_national, make_questionnaire, make_user,
 )
+from tests.support.concurrency import run_together
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -1038,26 +1039,17 @@ def test_a_double_click_on_start_diagnostic_opens_one_draft_and_both_clicks_land
     slug, session_id, adhesion_id = place.slug, admin.get_id(), adhesion.id
     assert national.id
     app.config["WTF_CSRF_ENABLED"] = False
-    barrier = threading.Barrier(2)
-    results, errors = [None, None], []
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = session_id, True
 
     def click(i):
-        try:
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = session_id, True
-            barrier.wait(timeout=30)
-            response = client.post(f"/municipios/{slug}/diagnosticos")
-            results[i] = (response.status_code, response.headers.get("Location"))
-        except Exception as error:  # collected and asserted on below
-            errors.append(error)
+        response = clients[i].post(f"/municipios/{slug}/diagnosticos")
+        return response.status_code, response.headers.get("Location")
 
     try:
-        threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results, errors = run_together(2, click)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
     assert errors == []

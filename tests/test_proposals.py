@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import threading
 import time
 from datetime import date, timedelta
 
@@ -28,6 +27,7 @@ from consulta.proposals.models import (Attachment, Channel, Draft, OgpValue, Pro
 from tests.factories import (make_area, make_cycle, make_draft, make_intake_cycle, make_moderator, make_national,
                              make_organisation, make_phase, make_proposal, make_proposals, make_representation,
                              make_user)
+from tests.support.concurrency import run_together
 
 SECOND = timedelta(seconds=1)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -296,42 +296,33 @@ def test_concurrent_senders_get_distinct_references_and_a_doubled_post_one_propo
     db.session.commit()  # end the read: on SQLite it would keep seeing the database as it was
     shared_key = services.new_idempotency_key()
     jobs = [(author_id, None) for author_id in author_ids[:4]] + [(author_ids[4], shared_key)] * 3
-    start = threading.Barrier(len(jobs))
-    errors = []
 
-    def send(author_id, key):
+    def send(job):
         from consulta.accounts.models import User
         from consulta.cycles.models import Cycle
 
-        try:
-            with app.app_context():
-                start.wait()
-                last = None
-                for attempt in range(20):
-                    try:
-                        services.submit_proposal(
-                            cycle=db.session.get(Cycle, cycle_id), author=db.session.get(User, author_id),
-                            actor=db.session.get(User, author_id), title="Propuesta simultánea",
-                            problem="Un problema.", body="Una propuesta.", area=area_id,
-                            values=[OgpValue.TRANSPARENCIA], idempotency_key=key)
-                        db.session.commit()
-                        return
-                    except Exception as error:
-                        # SQLite refuses a writer whose snapshot is stale; the request would be retried.
-                        db.session.rollback()
-                        if "database is locked" not in str(error) and "snapshot" not in str(error):
-                            raise
-                        last = error
-                        time.sleep(0.02 * (attempt + 1))
-                raise last
-        except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
-            errors.append(error)
+        author_id, key = jobs[job]
+        with app.app_context():
+            last = None
+            for attempt in range(20):
+                try:
+                    services.submit_proposal(
+                        cycle=db.session.get(Cycle, cycle_id), author=db.session.get(User, author_id),
+                        actor=db.session.get(User, author_id), title="Propuesta simultánea",
+                        problem="Un problema.", body="Una propuesta.", area=area_id,
+                        values=[OgpValue.TRANSPARENCIA], idempotency_key=key)
+                    db.session.commit()
+                    return
+                except Exception as error:
+                    # SQLite refuses a writer whose snapshot is stale; the request would be retried.
+                    db.session.rollback()
+                    if "database is locked" not in str(error) and "snapshot" not in str(error):
+                        raise
+                    last = error
+                    time.sleep(0.02 * (attempt + 1))
+            raise last
 
-    threads = [threading.Thread(target=send, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _results, errors = run_together(len(jobs), send)
     assert errors == []
     numbers = db.session.scalars(select(Proposal.number).where(Proposal.cycle_id == cycle_id)
                                  .order_by(Proposal.number)).all()

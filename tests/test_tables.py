@@ -28,6 +28,7 @@ from consulta.tables import exports, services
 from consulta.tables.models import CheckIn, Registration, RegistrationState, TableProposal, TableState, WorkingTable
 from tests.factories import (make_cycle, make_intake_cycle, make_jurisdiction, make_moderator, make_organisation,
                              make_proposal, make_registration, make_table, make_user)
+from tests.support.concurrency import run_together
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ON_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
@@ -728,26 +729,6 @@ def test_the_cycle_page_lists_tables_and_counts_what_took_place(client, held_tab
 
 
 # --- many at once --------------------------------------------------------------------------------
-
-def run_together(count, attempt):
-    """Run `attempt(i)` in `count` threads released together by a barrier; (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=60)
-            results[i] = attempt(i)
-        except Exception as error:  # collected and asserted on below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
-
 
 @contextmanager
 def sessions_from_a_pool_of(app, size):
