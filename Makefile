@@ -31,7 +31,7 @@ run: demo
 # time; `make test TEST_WORKERS=0` runs it in this process alone.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # The main pages at 360 and 1280 px in both languages, on the demo, into docs/screenshots/.
 screenshots: translations

@@ -31,6 +31,7 @@ from consulta.tables.models import CheckIn, TableProposal
 from consulta.triage import services as triage
 from consulta.triage.models import Handling
 from tests.conftest import rolled_back
+from tests.test_stats import figures
 
 
 @pytest.fixture(scope="module")
@@ -608,3 +609,29 @@ def test_commitment_4s_page_shows_the_seeds_dates_and_the_seeds_first_of_decembe
     # Completed on time or late: the page says which (N° 2's regional workshops ended late).
     second = client.get(f"{path}/2").get_data(as_text=True)
     assert second.count('class="on-time"') == 2 and second.count('class="done-late"') == 1
+
+
+# --- the comparison page reproduces the seed's table (stats) ---------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_page(demo, app):
+    """The comparison page's figures, read once."""
+    return figures(app.test_client(), "chile")
+
+
+@pytest.mark.parametrize("code, proposals_, held, attendees, comments", [
+    ("PA3", 58, 7, 190, 9),
+    ("PA4", 158, 8, 410, 73),
+])
+def test_the_comparison_page_reads_the_seeds_figures(demo_page, code, proposals_, held, attendees, comments):
+    assert demo_page[code, "proposals"][0] == proposals_
+    assert demo_page[code, "tables"][0] == held
+    assert demo_page[code, "attendees"][0] == attendees
+    assert demo_page[code, "comments"][0] == comments
+
+
+def test_the_comparison_page_names_the_seeds_channels(demo_page):
+    # 3rd plan: the organisations' form and the agencies' submissions to the Comisión; 4th: one form.
+    assert {name for code, name in demo_page if code == "PA3" and name.startswith("channel-")} == {
+        "channel-FORM", "channel-AGENCY_SUBMISSION"}
+    assert {name for code, name in demo_page if code == "PA4" and name.startswith("channel-")} == {"channel-FORM"}

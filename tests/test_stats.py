@@ -20,13 +20,11 @@ from consulta.core import clock as core_clock
 from consulta.core.sectors import Sector
 from consulta.core.windows import window_from_dates
 from consulta.cycles.models import PhaseKind
-from consulta.demo import loader
 from consulta.proposals import services as proposals
 from consulta.proposals.models import Channel, ProposalState, WithdrawalReason
 from consulta.stats import feed, opendata, services
 from consulta.tables import services as tables
 from consulta.triage import services as triage
-from tests.conftest import rolled_back
 from tests.factories import (
     make_comment, make_commitment, make_consultation, make_moderator, make_proposal, make_table,
 )
@@ -40,35 +38,6 @@ def figures(client, slug) -> dict:
     assert response.status_code == 200
     return {(code, name): (int(value), unescape(href))
             for href, name, code, value in FIGURE.findall(response.get_data(as_text=True))}
-
-
-# --- the demo reproduces the seed's table ----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo_page(app):
-    """The comparison page's figures with the demo loaded, read once and rolled back at once (a
-    transaction kept open would lock SQLite for the other tests of this module)."""
-    with rolled_back(app):
-        loader.load()
-        return figures(app.test_client(), "chile")
-
-
-@pytest.mark.parametrize("code, proposals_, held, attendees, comments", [
-    ("PA3", 58, 7, 190, 9),
-    ("PA4", 158, 8, 410, 73),
-])
-def test_the_demo_reads_the_seeds_figures_from_the_page(demo_page, code, proposals_, held, attendees, comments):
-    assert demo_page[code, "proposals"][0] == proposals_
-    assert demo_page[code, "tables"][0] == held
-    assert demo_page[code, "attendees"][0] == attendees
-    assert demo_page[code, "comments"][0] == comments
-
-
-def test_the_demo_names_the_seeds_channels(demo_page):
-    # 3rd plan: the organisations' form and the agencies' submissions to the Comisión; 4th: one form.
-    assert {name for code, name in demo_page if code == "PA3" and name.startswith("channel-")} == {
-        "channel-FORM", "channel-AGENCY_SUBMISSION"}
-    assert {name for code, name in demo_page if code == "PA4" and name.startswith("channel-")} == {"channel-FORM"}
 
 
 # --- one scene, every figure -----------------------------------------------------------------------
@@ -478,6 +447,6 @@ def test_the_feed_is_bounded_and_announced_on_the_cycle_page(client, db, clock):
     assert len(feed.entries(cycle, limit=3)) == 3
     assert feed.FEED_ENTRIES == 50
     cycle_page = client.get(f"/j/{cycle.jurisdiction.slug}/{cycle.slug}").get_data(as_text=True)
-    assert f'<link rel="alternate" type="application/atom+xml"' in cycle_page
+    assert '<link rel="alternate" type="application/atom+xml"' in cycle_page
     assert f'href="{_base(cycle)}/novedades.atom"' in cycle_page
     assert client.get(f"/estadisticas/{cycle.jurisdiction.slug}/no-such-cycle/novedades.atom").status_code == 404

@@ -4,8 +4,7 @@ of each page and the hosts it calls. Downloads are checked for their status and 
 
 One walk (`walk`) opens every page — public ones in Spanish and in English, staff ones signed in as
 the demo account that may see them, and every form again after an empty submission — and records
-what it measured; each test below reads one measure from it. The walk is made in two halves (every
-other route), so that `make test`'s two pytest-xdist workers each take one, at the same time.
+what it measured; each test below reads one measure from it.
 """
 import time
 from collections import defaultdict
@@ -78,7 +77,6 @@ class Result:
 
 @dataclass
 class Walk:
-    half: str
     routes: int
     missing: list
     results: list
@@ -222,31 +220,14 @@ def _download(page, visit):
     return None
 
 
-HALVES = 2
-
-
-@pytest.fixture(scope="session")
-def completed_demo(demo_server):
-    """The demo server with what `complete_the_demo` adds, added once however many halves run here."""
-    with demo_server.app_context() as app:
-        complete_the_demo(app)
-    return demo_server
-
-
-@pytest.fixture(scope="module", params=[pytest.param(half, id=f"half {half + 1} of {HALVES}",
-                                                     marks=pytest.mark.xdist_group(f"every-route-{half}"))
-                                        for half in range(HALVES)])
-def walk(request, completed_demo, browser):
+@pytest.fixture(scope="module")
+def walk(demo_server, browser):
     from axe_playwright_python.sync_playwright import Axe
 
-    demo_server = completed_demo
     with demo_server.app_context() as app:
+        complete_the_demo(app)
         found, missing = visits(app)
-        rules = sorted({visit.rule for visit in found})
-        routes = len(rules) + len(missing)
-        mine = set(rules[request.param::HALVES])
-        found = [visit for visit in found if visit.rule in mine]
-        missing = missing if request.param == 0 else []
+        routes = len({visit.rule for visit in found}) + len(missing)
         methods = {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
     SECONDS.clear()
     browsing = Browsing(browser, demo_server, Axe().axe_script)
@@ -279,14 +260,13 @@ def walk(request, completed_demo, browser):
                     results.append(failed)
     finally:
         browsing.close()
-    return Walk(half=f"half {request.param + 1} of {HALVES}", routes=routes, missing=missing, results=results,
+    return Walk(routes=routes, missing=missing, results=results,
                 downloads=[d for d in downloads if d], foreign=browsing.foreign, bytes_by_route=dict(weights),
                 seconds=dict(SECONDS))
 
 
 def test_every_route_opens_and_passes_axe(walk, report):
-    report(f"every route, {walk.half}: {len(walk.bytes_by_route)} of the {walk.routes} GET routes, "
-           f"{len(walk.results)} pages checked with axe, 0 violations expected; seconds: "
+    report(f"every route: {walk.routes} GET routes, {len(walk.results)} pages checked with axe; seconds: "
            + ", ".join(f"{step} {seconds:.0f}" for step, seconds in walk.seconds.items()))
     failures = list(walk.missing)
     for result in walk.results:
@@ -306,7 +286,7 @@ def test_every_page_fits_a_phone_and_text_at_200_percent(walk):
 
 
 def test_every_page_weighs_at_most_60_kb_and_calls_no_other_host(walk, report):
-    report(f"bytes of HTML + CSS + JS per route (heaviest instance), {walk.half}:\n" + "\n".join(
+    report("bytes of HTML + CSS + JS per route (heaviest instance):\n" + "\n".join(
         f"  {weight:>7} B  {rule}" for rule, weight in sorted(walk.bytes_by_route.items(), key=lambda item: -item[1])))
     heavy = {rule: weight for rule, weight in walk.bytes_by_route.items() if weight > PAGE_BUDGET}
     assert not heavy, f"over {PAGE_BUDGET} B: {heavy}"
