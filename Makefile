@@ -27,11 +27,12 @@ demo: migrate
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The suite in TEST_WORKERS processes (pytest-xdist), one module (or browser group) per worker at a
-# time; `make test TEST_WORKERS=0` runs it in this process alone.
+# The suite in TEST_WORKERS processes (pytest-xdist), each test module whole in one of them, so that
+# a module's fixtures (the demo loaded, the every-route walk) are made once; `make test
+# TEST_WORKERS=0` runs it in this process alone.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # The main pages at 360 and 1280 px in both languages, on the demo, into docs/screenshots/.
 screenshots: translations

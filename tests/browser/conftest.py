@@ -54,14 +54,10 @@ SERVER_SECRET_KEY = "live-server-testing-key-" + "x" * 16
 
 def pytest_collection_modifyitems(items):
     # Everything in this folder drives a browser, marked or not: `-m "not browser"` leaves it out.
-    # Under pytest-xdist (`make test`) the tests on the demo server share one worker, so that the
-    # demo is loaded once per run, not once per worker.
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            if "demo_server" in item.fixturenames:
-                item.add_marker(pytest.mark.xdist_group("demo-server"))
 
 
 def _free_port() -> int:

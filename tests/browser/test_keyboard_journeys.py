@@ -5,8 +5,9 @@ focus starts at the top of the new page (the skip link comes next), and after a 
 it is on the list of errors. Registering and reporting run with JavaScript off as well: nothing on
 the way needs it (intake and commenting without JavaScript are in their own journeys).
 """
+import time
+
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.browser.demo_routes import CITIZEN, REPORTER, Records, email_of
@@ -63,11 +64,11 @@ class Keyboard:
         self.page.wait_for_load_state()
         if self.page.locator(".error-summary").count():
             # `autofocus` is applied at the browser's next rendering step, which may come after
-            # the load event: give it a moment before asking where focus is.
-            try:
-                self.page.wait_for_function("document.activeElement.matches('.error-summary')", timeout=3000)
-            except PlaywrightTimeout:
-                pass
+            # the load event: give it a moment before asking where focus is. (Polled from here:
+            # wait_for_function evaluates a string, which the pages' CSP refuses.)
+            deadline = time.monotonic() + 3
+            while not self.focus().get("summary") and time.monotonic() < deadline:
+                self.page.wait_for_timeout(50)
             focus = self._visible_focus()
             assert focus.get("summary"), f"after an error focus is on {focus['where']}, not the error summary"
         else:
