@@ -469,6 +469,8 @@ def analyse(engine) -> None:
 # --- the command --------------------------------------------------------------------------------
 
 def reset(engine) -> None:
+    """Empty a database completely (every table, and Alembic's version), so that the migrations
+    build it from zero: `--reset`, and the test suite's database at the start of each run."""
     from sqlalchemy import text
 
     from consulta.extensions import db

@@ -20,10 +20,11 @@ from flask import g, request_started
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 import config
+from bench.generate import reset as reset_schema
 from consulta import create_app
 from consulta.core import clock as core_clock
 from consulta.extensions import db as _db
@@ -43,18 +44,6 @@ def skip_or_fail(reason: str):
 def _close_engines():
     yield
     engines.close_all()
-
-
-def reset_schema(engine):
-    """Empty a database completely, so that the migrations build it from zero."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        _db.metadata.drop_all(engine)
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture
@@ -105,7 +94,7 @@ def app(workdir):
     probe.register(application)
     request_started.connect(_fresh_request_globals, application)
     with application.app_context():
-        reset_schema(_db.engine)
+        reset_schema(_db.engine)  # emptied completely, so that the migrations build it from zero
         upgrade()
     yield application
     with application.app_context():
